@@ -1,0 +1,14 @@
+import type { KeyValueStore } from './cache/kv-store.js';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/client.js';
+import type { Logger } from './logger.js';
+import type { TenantDirectory } from './tenancy/tenant-directory.js';
+
+/** Long-lived dependencies, made once at start by the composition root (src/app.ts). */
+export type AppDeps = {
+  config: Config;
+  database: DatabaseHandle;
+  store: KeyValueStore;
+  directory: TenantDirectory;
+  log: Logger;
+};

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from './app-deps.js';
+import { createStore } from './cache/index.js';
+import type { Config } from './config.js';
+import { openDatabase } from './db/client.js';
+import { buildGatewaySchema } from './graphql/schema.js';
+import { buildHttpServer } from './http/server.js';
+import type { Logger } from './logger.js';
+import { TenantDirectory } from './tenancy/tenant-directory.js';
+
+export type App = { deps: AppDeps; http: FastifyInstance; close(): Promise<void> };
+
+/** The composition root: every long-lived dependency is made here, once. */
+export async function createApp(config: Config, log: Logger): Promise<App> {
+  const database = await openDatabase({ url: config.db.url, ...config.db });
+  const store = createStore(config.redis, log);
+  const directory = new TenantDirectory(database.db, store, config.tenantCacheTtlSeconds);
+  const deps: AppDeps = { config, database, store, directory, log };
+  const http = await buildHttpServer(deps, await buildGatewaySchema());
+  return {
+    deps,
+    http,
+    async close() {
+      await http.close();
+      await store.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { sql } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app-deps.js';
+
+const within = <T>(ms: number, work: Promise<T>): Promise<T> =>
+  Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
+
+/** /healthz: the process answers. /readyz: the database and the key-value store answer too. */
+export function registerHealth(app: FastifyInstance, deps: AppDeps): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const check = async (work: () => Promise<unknown>) => {
+      try {
+        await within(2_000, work());
+        return 'ok';
+      } catch (err) {
+        deps.log.warn({ err }, 'readiness check failed');
+        return 'unavailable';
+      }
+    };
+    const [database, cache] = await Promise.all([
+      check(() => deps.database.db.execute(sql`select 1`)),
+      check(() => deps.store.ping()),
+    ]);
+    const ready = database === 'ok' && cache === 'ok';
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ok' : 'unavailable', database, cache });
+  });
+}

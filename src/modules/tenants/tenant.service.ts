@@ -1,0 +1,24 @@
+import { eq } from 'drizzle-orm';
+import { tenants } from '../../db/schema/index.js';
+import type { Context } from '../../graphql/context.js';
+import { effectiveLimits } from './plans.js';
+import type { PlanName, Tenant } from './tenant.type.js';
+
+/** The request's tenant as its members see it (read through RLS, never from the cache). */
+export async function currentTenant(ctx: Context): Promise<Tenant | null> {
+  if (!ctx.tenant) return null;
+  const tx = await ctx.db.get();
+  const [row] = await tx.select().from(tenants).where(eq(tenants.id, ctx.tenant.id));
+  if (!row) return null;
+  return {
+    id: row.id,
+    name: row.name,
+    subdomain: row.subdomain,
+    plan: row.plan as PlanName,
+    limits: effectiveLimits(row),
+    theme: row.settings.theme ?? {},
+    timezone: row.settings.timezone ?? null,
+    contactEmail: row.contactEmail,
+    createdAt: row.createdAt,
+  };
+}

@@ -1,0 +1,43 @@
+import { sql } from 'drizzle-orm';
+import type { KeyValueStore } from '../cache/kv-store.js';
+import type { Database } from '../db/client.js';
+import { rows } from '../db/rows.js';
+
+export type ResolvedTenant = { id: string; subdomain: string; status: 'active' | 'suspended' };
+export type TenantLookup = 'domain' | 'subdomain' | 'id';
+
+const cacheKey = (kind: TenantLookup, value: string) => `tenant:${kind}:${value.toLowerCase()}`;
+
+/**
+ * Finds a tenant before any tenant context exists, through the SECURITY DEFINER function
+ * anthias_resolve_tenant, and caches the answer in the key-value store.
+ */
+export class TenantDirectory {
+  constructor(
+    private readonly db: Database,
+    private readonly store: KeyValueStore,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  async find(kind: TenantLookup, value: string): Promise<ResolvedTenant | null> {
+    const key = cacheKey(kind, value);
+    const cached = await this.store.get(key);
+    if (cached) return JSON.parse(cached) as ResolvedTenant;
+    const [tenant] = await rows<ResolvedTenant>(
+      this.db,
+      sql`select id, subdomain, status from anthias_resolve_tenant(${kind}, ${value})`,
+    );
+    if (!tenant) return null;
+    await this.store.set(key, JSON.stringify(tenant), this.ttlSeconds);
+    return tenant;
+  }
+
+  /** Drops every cached resolution of a tenant: call on any change of it, its subdomain or domains. */
+  async invalidate(tenant: { id: string; subdomains: string[]; hostnames?: string[] }): Promise<void> {
+    await this.store.del(
+      cacheKey('id', tenant.id),
+      ...tenant.subdomains.map((s) => cacheKey('subdomain', s)),
+      ...(tenant.hostnames ?? []).map((h) => cacheKey('domain', h)),
+    );
+  }
+}
