@@ -54,7 +54,7 @@ const APOLLO_CODES: Record<string, ErrorCode> = {
   OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
 };
 // graphql-js reports its token limit as a syntax error; it is a complexity refusal.
-const TOKEN_LIMIT = /Document contains more th[ae]n \d+ tokens/;
+const TOKEN_LIMIT = /Document contains more th(?:an|at) \d+ tokens/;
 
 export function createFormatError(isProduction: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {

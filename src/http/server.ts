@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
@@ -36,6 +36,8 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
     },
   });
   await registerSecurityHeaders(app);
+  // GraphQL over HTTP speaks JSON; anything else is 415 rather than a string body for Apollo.
+  app.removeContentTypeParser('text/plain');
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -50,7 +52,6 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
     ],
     plugins: [
       lifecyclePlugin,
-      fastifyApolloDrainPlugin(app),
       config.http.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -110,6 +111,7 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
     return reply.status(status).send({ errors: [{ message, extensions: { code } }] });
   });
 
+  // Fastify's close drains connections; Apollo stops after it (its drain plugin would close Fastify again).
   app.addHook('onClose', async () => apollo.stop());
   return app;
 }

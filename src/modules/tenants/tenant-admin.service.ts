@@ -163,3 +163,34 @@ export async function validateTenant(db: Database, subdomain: string): Promise<T
     ],
   };
 }
+
+/** Suspends or reactivates; requests see the new status at once (the cached resolution is dropped). */
+export async function setTenantStatus(
+  db: Database,
+  directory: TenantDirectory,
+  subdomain: string,
+  status: 'active' | 'suspended',
+  reason?: string,
+): Promise<void> {
+  const tenant = await tenantBySubdomain(db, subdomain);
+  await db.transaction(async (tx) => {
+    await tx
+      .update(tenants)
+      .set({
+        status,
+        suspendedReason: status === 'suspended' ? (reason ?? null) : null,
+        suspendedAt: status === 'suspended' ? new Date() : null,
+        updatedAt: new Date(),
+      })
+      .where(eq(tenants.id, tenant.id));
+    await tx.insert(auditLogs).values({
+      tenantId: tenant.id,
+      actorType: 'system',
+      action: status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate',
+      targetType: 'tenant',
+      targetId: tenant.id,
+      changes: { status: { before: tenant.status, after: status }, ...(reason ? { reason: { after: reason } } : {}) },
+    });
+  });
+  await directory.invalidate({ id: tenant.id, subdomains: [subdomain] });
+}

@@ -1,0 +1,103 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  createTenant,
+  listTenants,
+  renameSubdomain,
+  setTenantStatus,
+  validateTenant,
+} from '../../modules/tenants/tenant-admin.service.js';
+import { rlsReport } from '../../tenancy/rls-report.js';
+import { table } from '../output.js';
+import type { CliRuntime } from '../runtime.js';
+
+const wholeNumber = (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
+  return Number(value);
+};
+
+export function tenantCommands(program: Command, rt: () => CliRuntime): void {
+  program
+    .command('create-tenant')
+    .description('create a tenant with its owner and membership, in one transaction')
+    .argument('<name>', 'display name')
+    .argument('<subdomain>', 'DNS label under BASE_DOMAIN')
+    .requiredOption('--plan <plan>', 'basic | professional | enterprise')
+    .requiredOption('--owner-email <email>')
+    .requiredOption('--owner-password <password>')
+    .option('--contact-email <email>')
+    .option('--max-assets <n>', 'override the plan limit', wholeNumber)
+    .option('--max-users <n>', 'override the plan limit', wholeNumber)
+    .action(async (name: string, subdomain: string, o: Record<string, string | number | undefined>) => {
+      const { db } = await rt().admin();
+      const created = await createTenant(db, {
+        name,
+        subdomain,
+        plan: String(o.plan),
+        ownerEmail: String(o.ownerEmail),
+        ownerPassword: String(o.ownerPassword),
+        contactEmail: o.contactEmail as string | undefined,
+        maxAssets: o.maxAssets as number | undefined,
+        maxUsers: o.maxUsers as number | undefined,
+      });
+      await (await rt().directory()).invalidate({ id: created.tenantId, subdomains: [subdomain] });
+      process.stdout.write(`${created.tenantId} ${subdomain}\n`);
+    });
+
+  program
+    .command('list-tenants')
+    .description('one line per tenant: <tenant_id> <subdomain>')
+    .option('--active', 'only active tenants')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { active?: boolean; json?: boolean }) => {
+      const tenants = await listTenants((await rt().admin()).db, Boolean(o.active));
+      process.stdout.write(
+        o.json ? `${JSON.stringify(tenants, null, 2)}\n` : tenants.map((t) => `${t.id} ${t.subdomain}\n`).join(''),
+      );
+    });
+
+  program
+    .command('validate-tenant')
+    .description('exists, active, has an active owner, RLS in place, usage within limits; exit 1 on a problem')
+    .argument('<subdomain>')
+    .action(async (subdomain: string) => {
+      const runtime = rt();
+      const { db } = await runtime.admin();
+      const report = await validateTenant(db, subdomain);
+      const rls = await rlsReport(db, null);
+      const checks = [...report.checks, { name: 'rls', ok: rls.ok, detail: rls.ok ? 'every tenant table protected' : 'gaps: run `anthias rls validate`' }];
+      process.stdout.write(`${table(['CHECK', 'STATUS', 'DETAIL'], checks.map((c) => [c.name, c.ok ? 'ok' : 'FAIL', c.detail]))}\n`);
+      if (!checks.every((c) => c.ok)) process.exitCode = 1;
+    });
+
+  program
+    .command('rename-tenant')
+    .description('move a tenant to another subdomain; the old one stops resolving at once')
+    .argument('<subdomain>')
+    .argument('<new-subdomain>')
+    .action(async (from: string, to: string) => {
+      const runtime = rt();
+      await renameSubdomain((await runtime.admin()).db, await runtime.directory(), from, to);
+      process.stdout.write(`${from} -> ${to}\n`);
+    });
+
+  program
+    .command('suspend-tenant')
+    .description("refuse every request of the tenant (TENANT_SUSPENDED), its device keys included")
+    .argument('<subdomain>')
+    .requiredOption('--reason <text>', 'kept in the tenant and its audit trail')
+    .action(async (subdomain: string, o: { reason: string }) => {
+      const runtime = rt();
+      await setTenantStatus((await runtime.admin()).db, await runtime.directory(), subdomain, 'suspended', o.reason);
+      process.stdout.write(`${subdomain} suspended\n`);
+    });
+
+  program
+    .command('reactivate-tenant')
+    .description('lift a suspension')
+    .argument('<subdomain>')
+    .action(async (subdomain: string) => {
+      const runtime = rt();
+      await setTenantStatus((await runtime.admin()).db, await runtime.directory(), subdomain, 'active');
+      process.stdout.write(`${subdomain} reactivated\n`);
+    });
+}

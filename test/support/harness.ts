@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { inject } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase, type Database, type DatabaseHandle, type Tx } from '../../src/db/client.js';
+import { createLogger } from '../../src/logger.js';
+import { createTenant } from '../../src/modules/tenants/tenant-admin.service.js';
+import { withTenantTransaction } from '../../src/tenancy/tenant-transaction.js';
+
+export const uniq = (prefix = 't'): string => `${prefix}${randomBytes(4).toString('hex')}`;
+export const PASSWORD = 'Corr3ct-Horse-Battery';
+
+export type GqlResult<T = Record<string, unknown>> = {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: { message: string; extensions?: { code?: string } & Record<string, unknown> }[] };
+};
+
+export type RequestOptions = { token?: string; tenant?: string; host?: string; headers?: Record<string, string> };
+
+/** The environment a gateway under test runs with: the run's database, or PGlite in memory. */
+export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const target = inject('testDatabase');
+  const base: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    BASE_DOMAIN: 'signage.test',
+    REDIS_PREFIX: `${uniq('anthias-test-')}:`,
+  };
+  if (target.engine === 'postgres') {
+    base.DATABASE_URL = target.runtimeUrl;
+    base.MIGRATION_DATABASE_URL = target.migrationUrl;
+    if (target.redisUrl) base.REDIS_URL = target.redisUrl;
+  } else {
+    base.DATA_DIR = 'memory://';
+  }
+  return { ...base, ...extra };
+}
+
+export type Harness = {
+  app: App;
+  url: string;
+  /** The owner's connection, for seeding and for checks that must bypass RLS. */
+  admin: Database;
+  /** The runtime connection: what requests use. */
+  runtime: Database;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, opts?: RequestOptions): Promise<GqlResult<T>>;
+  post(body: string, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
+  seedTenant(overrides?: { plan?: string; email?: string }): Promise<SeededTenant>;
+  asTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>, userId?: string): Promise<T>;
+  close(): Promise<void>;
+};
+
+export type SeededTenant = { id: string; subdomain: string; ownerId: string; ownerEmail: string; password: string };
+
+/** Boots the real gateway on a loopback port, against the run's database and Redis. */
+export async function startHarness(extraEnv: Record<string, string> = {}): Promise<Harness> {
+  const config = loadConfig(testEnv(extraEnv));
+  const app = await createApp(config, createLogger('silent'));
+  let adminHandle: DatabaseHandle | undefined;
+  if (app.deps.database.kind === 'pglite') await app.deps.database.migrate();
+  else adminHandle = await openDatabase({ ...config.db, url: config.db.migrationUrl, poolSize: 2 });
+  const admin = adminHandle?.db ?? app.deps.database.db;
+  await app.http.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.http.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/graphql`;
+
+  // node:http rather than fetch: fetch may not set the Host header, which tenant resolution reads.
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; text: string; headers: Headers }>((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const h = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: h });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+
+  return {
+    app,
+    url,
+    admin,
+    runtime: app.deps.database.db,
+    async gql(query, variables, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      if (opts.tenant) headers['x-tenant-id'] = opts.tenant;
+      if (opts.host) headers.host = opts.host;
+      const res = await post(JSON.stringify({ query, variables }), headers);
+      return { status: res.status, headers: res.headers, body: JSON.parse(res.text) as GqlResult['body'] } as never;
+    },
+    post,
+    async seedTenant(overrides = {}) {
+      const subdomain = uniq('t');
+      const ownerEmail = overrides.email ?? `${uniq('owner')}@example.test`;
+      const { tenantId, userId } = await createTenant(admin, {
+        name: `Tenant ${subdomain}`,
+        subdomain,
+        plan: overrides.plan ?? 'professional',
+        ownerEmail,
+        ownerPassword: PASSWORD,
+      });
+      return { id: tenantId, subdomain, ownerId: userId, ownerEmail, password: PASSWORD };
+    },
+    asTenant(tenantId, fn, userId) {
+      return withTenantTransaction(app.deps.database.db, { tenantId, userId }, fn);
+    },
+    async close() {
+      await app.close();
+      await adminHandle?.close();
+    },
+  };
+}
+
+export const codes = (r: GqlResult): (string | undefined)[] => (r.body.errors ?? []).map((e) => e.extensions?.code);
