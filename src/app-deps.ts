@@ -1,3 +1,5 @@
+import type { LoginThrottle } from './auth/login-throttle.js';
+import type { Sessions } from './auth/sessions.js';
 import type { KeyValueStore } from './cache/kv-store.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
@@ -10,5 +12,7 @@ export type AppDeps = {
   database: DatabaseHandle;
   store: KeyValueStore;
   directory: TenantDirectory;
+  sessions: Sessions;
+  loginThrottle: LoginThrottle;
   log: Logger;
 };

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from './app-deps.js';
+import { LoginThrottle } from './auth/login-throttle.js';
+import { Sessions } from './auth/sessions.js';
 import { createStore } from './cache/index.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
@@ -15,7 +17,15 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
   const database = await openDatabase({ url: config.db.url, ...config.db });
   const store = createStore(config.redis, log);
   const directory = new TenantDirectory(database.db, store, config.tenantCacheTtlSeconds);
-  const deps: AppDeps = { config, database, store, directory, log };
+  const deps: AppDeps = {
+    config,
+    database,
+    store,
+    directory,
+    sessions: new Sessions(store, config.sessionTtlSeconds),
+    loginThrottle: new LoginThrottle(store),
+    log,
+  };
   const http = await buildHttpServer(deps, await buildGatewaySchema());
   return {
     deps,

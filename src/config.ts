@@ -32,12 +32,13 @@ const envSchema = z.object({
   TENANT_CACHE_TTL_SECONDS: int(600),
   SESSION_TTL_SECONDS: int(8 * 3600),
   SANDBOX: bool.optional(),
+  SERVER_TIMING: bool.optional(),
 });
 
 export type Config = Readonly<{
   env: 'development' | 'production' | 'test';
   isProduction: boolean;
-  http: { port: number; host: string; bodyLimit: number; sandbox: boolean };
+  http: { port: number; host: string; bodyLimit: number; sandbox: boolean; serverTiming: boolean };
   db: {
     url?: string;
     migrationUrl?: string;
@@ -71,7 +72,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     env: e.NODE_ENV,
     isProduction,
-    http: { port: e.PORT, host: e.HOST, bodyLimit: e.BODY_LIMIT_BYTES, sandbox: e.SANDBOX ?? !isProduction },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimit: e.BODY_LIMIT_BYTES,
+      sandbox: e.SANDBOX ?? !isProduction,
+      serverTiming: e.SERVER_TIMING ?? !isProduction,
+    },
     db: {
       url: e.DATABASE_URL,
       migrationUrl: e.MIGRATION_DATABASE_URL ?? e.DATABASE_URL,

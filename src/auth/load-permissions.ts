@@ -1,8 +1,26 @@
+import { and, eq } from 'drizzle-orm';
+import { tenantUsers } from '../db/schema/index.js';
 import type { Context } from '../graphql/context.js';
-import { NO_PERMISSIONS, type Permission } from './permissions.js';
+import { isPermission, NO_PERMISSIONS, type Permission, ROLE_PERMISSIONS } from './permissions.js';
+import { actingUserId } from './principal.js';
 
-/** The caller's permissions in the resolved tenant. */
+/**
+ * The caller's permissions in the resolved tenant: the membership's role plus its extra
+ * permissions; an API key gets the intersection of its own list and its creator's current rights.
+ * Read inside the request's transaction, so RLS confines the membership to this tenant.
+ */
 export async function loadPermissions(ctx: Context): Promise<ReadonlySet<Permission>> {
-  if (!ctx.tenant || !ctx.principal) return NO_PERMISSIONS;
-  return NO_PERMISSIONS;
+  const userId = actingUserId(ctx.principal);
+  if (!ctx.tenant || !userId) return NO_PERMISSIONS;
+  const tx = await ctx.db.get();
+  const [membership] = await tx
+    .select({ role: tenantUsers.role, permissions: tenantUsers.permissions })
+    .from(tenantUsers)
+    .where(and(eq(tenantUsers.userId, userId), eq(tenantUsers.isActive, true)));
+  if (!membership) return NO_PERMISSIONS;
+  const granted = new Set<Permission>(ROLE_PERMISSIONS[membership.role]);
+  for (const extra of membership.permissions) if (isPermission(extra)) granted.add(extra);
+  if (ctx.principal?.kind !== 'api_key') return granted;
+  const keyScope = new Set(ctx.principal.permissions);
+  return new Set([...granted].filter((p) => keyScope.has(p)));
 }

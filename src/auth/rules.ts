@@ -8,8 +8,14 @@ import type { Permission } from './permissions.js';
 const refuse = (ctx: Context, message: string) =>
   ctx.principal ? new AppError('FORBIDDEN', message) : new AppError('UNAUTHENTICATED', 'Sign in first');
 
-export const isAuthenticated = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
-  ctx.principal ? true : new AppError('UNAUTHENTICATED', 'Sign in first'),
+/** A person signed in with a session (not a key). */
+export const isUser = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
+  ctx.principal?.kind === 'user' ? true : refuse(ctx, 'Only a signed-in user may do this'),
+);
+
+/** An active member of the request's organisation (any role). */
+export const isMember = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
+  ctx.permissions.size > 0 ? true : refuse(ctx, 'Only members of this organisation may see this'),
 );
 
 /** `can('assets.create')`: the permission must be in the request's permission set. */
@@ -32,6 +38,27 @@ export function can(permission: Permission) {
 export const ruleTree: IRules = {
   Query: {
     currentTenant: allow,
+    me: isUser,
+    assets: can('assets.view'),
+    asset: can('assets.view'),
+    apiKeys: can('apikeys.manage'),
+    auditLogs: can('audit.view'),
+  },
+  Mutation: {
+    login: allow,
+    logout: isUser,
+    createAsset: can('assets.create'),
+    updateAsset: can('assets.update'),
+    deleteAsset: can('assets.delete'),
+    reorderAssets: can('assets.update'),
+    createApiKey: can('apikeys.manage'),
+    revokeApiKey: can('apikeys.manage'),
+  },
+  // Name, subdomain and theme are public (a sign-in page paints itself); the rest is for members.
+  Tenant: {
+    plan: isMember,
+    limits: isMember,
+    contactEmail: isMember,
   },
 };
 

@@ -5,9 +5,13 @@ import { deny, shield } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
 import { buildSchema } from 'type-graphql';
 import { ruleTree, shieldOptions } from '../auth/rules.js';
+import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver.js';
+import { AssetResolver } from '../modules/assets/asset.resolver.js';
+import { AuditResolver } from '../modules/audit/audit.resolver.js';
+import { IdentityResolver } from '../modules/identity/identity.resolver.js';
 import { TenantResolver } from '../modules/tenants/tenant.resolver.js';
 
-export const resolvers = [TenantResolver] as const;
+export const resolvers = [TenantResolver, IdentityResolver, AssetResolver, ApiKeyResolver, AuditResolver] as const;
 
 /** The schema as type-graphql declares it (what schema/schema.graphql records). */
 export async function buildBaseSchema(): Promise<GraphQLSchema> {

@@ -92,6 +92,7 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
         } finally {
           await req.trace.transaction?.finish(false);
           req.trace.statements = statementCounter.current();
+          if (config.http.serverTiming) reply.header('server-timing', `sql;desc="statements";dur=${req.trace.statements}`);
         }
       });
     },

@@ -5,8 +5,13 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database, type DatabaseHandle, type Tx } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
+import { hashPassword } from '../../src/auth/passwords.js';
+import { type Role, tenantUsers, users } from '../../src/db/schema/index.js';
 import { createTenant } from '../../src/modules/tenants/tenant-admin.service.js';
 import { withTenantTransaction } from '../../src/tenancy/tenant-transaction.js';
+
+let hashed: Promise<string> | undefined;
+const memberHash = () => (hashed ??= hashPassword(PASSWORD));
 
 export const uniq = (prefix = 't'): string => `${prefix}${randomBytes(4).toString('hex')}`;
 export const PASSWORD = 'Corr3ct-Horse-Battery';
@@ -48,10 +53,15 @@ export type Harness = {
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, opts?: RequestOptions): Promise<GqlResult<T>>;
   post(body: string, headers?: Record<string, string>): Promise<{ status: number; text: string; headers: Headers }>;
   seedTenant(overrides?: { plan?: string; email?: string }): Promise<SeededTenant>;
+  /** A new user with this role in the tenant. */
+  addMember(tenantId: string, role: Role, opts?: { isActive?: boolean; permissions?: string[] }): Promise<Member>;
+  /** Signs in through the API and returns the session token. */
+  login(email: string, password?: string): Promise<string>;
   asTenant<T>(tenantId: string | null, fn: (tx: Tx) => Promise<T>, userId?: string): Promise<T>;
   close(): Promise<void>;
 };
 
+export type Member = { userId: string; email: string; password: string };
 export type SeededTenant = { id: string; subdomain: string; ownerId: string; ownerEmail: string; password: string };
 
 /** Boots the real gateway on a loopback port, against the run's database and Redis. */
@@ -82,7 +92,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
       req.end(body);
     });
 
-  return {
+  const harness: Harness = {
     app,
     url,
     admin,
@@ -108,6 +118,26 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
       });
       return { id: tenantId, subdomain, ownerId: userId, ownerEmail, password: PASSWORD };
     },
+    async addMember(tenantId, role, opts = {}) {
+      const email = `${uniq(role)}@example.test`;
+      const [user] = await admin.insert(users).values({ email, passwordHash: await memberHash() }).returning({ id: users.id });
+      await admin.insert(tenantUsers).values({
+        tenantId,
+        userId: user!.id,
+        role,
+        isActive: opts.isActive ?? true,
+        permissions: opts.permissions ?? [],
+      });
+      return { userId: user!.id, email, password: PASSWORD };
+    },
+    async login(email, password = PASSWORD) {
+      const r = await harness.gql<{ login: { token: string } }>(
+        'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
+        { e: email, p: password },
+      );
+      if (!r.body.data?.login) throw new Error(`login failed: ${JSON.stringify(r.body.errors)}`);
+      return r.body.data.login.token;
+    },
     asTenant(tenantId, fn, userId) {
       return withTenantTransaction(app.deps.database.db, { tenantId, userId }, fn);
     },
@@ -116,6 +146,10 @@ export async function startHarness(extraEnv: Record<string, string> = {}): Promi
       await adminHandle?.close();
     },
   };
+  return harness;
 }
+
+/** SQL statements the request issued (the gateway reports them in Server-Timing outside production). */
+export const statements = (r: GqlResult): number => Number(/dur=(\d+)/.exec(r.headers.get('server-timing') ?? '')?.[1] ?? NaN);
 
 export const codes = (r: GqlResult): (string | undefined)[] => (r.body.errors ?? []).map((e) => e.extensions?.code);

@@ -35,6 +35,10 @@ export const assets = pgTable(
   (t) => [
     index('assets_tenant_enabled_idx').on(t.tenantId, t.isEnabled).where(sql`${t.isEnabled}`),
     index('assets_tenant_created_at_idx').on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+    // The console's default list: enabled assets, newest first.
+    index('assets_tenant_enabled_created_at_idx')
+      .on(t.tenantId, t.createdAt.desc(), t.id.desc())
+      .where(sql`${t.isEnabled}`),
     index('assets_tenant_play_order_idx').on(t.tenantId, t.playOrder),
     index('assets_created_by_idx').on(t.createdBy),
     index('assets_updated_by_idx').on(t.updatedBy),

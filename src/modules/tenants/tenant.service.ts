@@ -22,3 +22,20 @@ export async function currentTenant(ctx: Context): Promise<Tenant | null> {
     createdAt: row.createdAt,
   };
 }
+
+const timeZones = new WeakMap<Context, Promise<string>>();
+
+/** The organisation's time zone (devices default to it), read once per request. */
+export function tenantTimeZone(ctx: Context): Promise<string> {
+  let zone = timeZones.get(ctx);
+  if (!zone) {
+    zone = (async () => {
+      if (!ctx.tenant) return 'UTC';
+      const tx = await ctx.db.get();
+      const [row] = await tx.select({ settings: tenants.settings }).from(tenants).where(eq(tenants.id, ctx.tenant.id));
+      return row?.settings.timezone ?? 'UTC';
+    })();
+    timeZones.set(ctx, zone);
+  }
+  return zone;
+}

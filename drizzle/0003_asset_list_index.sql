@@ -1,0 +1,1 @@
+CREATE INDEX "assets_tenant_enabled_created_at_idx" ON "assets" USING btree ("tenant_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "assets"."is_enabled";

@@ -1,0 +1,38 @@
+import { eq, sql } from 'drizzle-orm';
+import type { KeyValueStore } from '../cache/kv-store.js';
+import type { Database } from '../db/client.js';
+import { rows } from '../db/rows.js';
+import { apiKeys } from '../db/schema/index.js';
+import type { Logger } from '../logger.js';
+import { withTenantTransaction } from '../tenancy/tenant-transaction.js';
+import type { Principal } from './principal.js';
+import { sameHash, sha256 } from './tokens.js';
+
+type KeyRow = {
+  id: string;
+  tenant_id: string;
+  key_hash: string;
+  permissions: string[];
+  created_by: string | null;
+  expires_at: Date | string | null;
+  revoked_at: Date | string | null;
+};
+
+/** Records the key's last use at most once a minute; a failure here never fails the request. */
+export function touchApiKey(db: Database, store: KeyValueStore, log: Logger, key: { keyId: string; tenantId: string }): void {
+  void (async () => {
+    if (!(await store.setIfAbsent(`api-key-used:${key.keyId}`, '1', 60))) return;
+    await withTenantTransaction(db, { tenantId: key.tenantId }, (tx) =>
+      tx.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, key.keyId)),
+    );
+  })().catch((err: unknown) => log.warn({ err }, 'could not record API key use'));
+}
+
+/** Finds an API key by its public prefix (SECURITY DEFINER look-up) and checks secret, revocation and expiry. */
+export async function authenticateApiKey(db: Database, prefix: string, secret: string): Promise<Principal | null> {
+  const [key] = await rows<KeyRow>(db, sql`select * from anthias_api_key_lookup(${prefix})`);
+  if (!key || !sameHash(key.key_hash, sha256(secret))) return null;
+  if (key.revoked_at) return null;
+  if (key.expires_at && new Date(key.expires_at).getTime() <= Date.now()) return null;
+  return { kind: 'api_key', keyId: key.id, tenantId: key.tenant_id, userId: key.created_by, permissions: key.permissions };
+}

@@ -1,0 +1,114 @@
+import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
+import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { badInput } from '../errors.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badInput('first', `must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return first;
+}
+
+/**
+ * A keyset ordering: one sort column plus the id as tie-breaker, so pages stay stable while rows
+ * are inserted. Cursors carry the ordering's name and the row's sort key as PostgreSQL text.
+ */
+export type Ordering = { name: string; column: AnyColumn; cast: 'timestamptz' | 'int4' | 'text'; direction: 'asc' | 'desc' };
+
+type CursorBody = { o: string; k: string; id: string };
+const UUID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+
+export const encodeCursor = (ordering: Ordering, key: string, id: string): string =>
+  Buffer.from(JSON.stringify({ o: ordering.name, k: key, id } satisfies CursorBody)).toString('base64url');
+
+function decodeCursor(ordering: Ordering, cursor: string): CursorBody {
+  let body: Partial<CursorBody> | null;
+  try {
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>;
+  } catch {
+    body = null;
+  }
+  const valid =
+    body &&
+    body.o === ordering.name &&
+    typeof body.k === 'string' &&
+    typeof body.id === 'string' &&
+    UUID.test(body.id) &&
+    (ordering.cast !== 'timestamptz' || !Number.isNaN(Date.parse(body.k))) &&
+    (ordering.cast !== 'int4' || /^-?\d{1,10}$/.test(body.k));
+  if (!valid) throw badInput('after', 'is not a cursor of this list and ordering');
+  return body as CursorBody;
+}
+
+/** The sort key as text (exact, unlike a JS Date) for the next cursor. */
+export const sortKey = (ordering: Ordering): SQL<string> => sql<string>`${ordering.column}::text`;
+
+export function orderBy(ordering: Ordering, id: AnyColumn): SQL[] {
+  return ordering.direction === 'asc'
+    ? [sql`${ordering.column} asc`, sql`${id} asc`]
+    : [sql`${ordering.column} desc`, sql`${id} desc`];
+}
+
+/** Rows strictly after the cursor, in the ordering's direction. */
+export function afterCursor(ordering: Ordering, id: AnyColumn, cursor: string | null | undefined): SQL | undefined {
+  if (!cursor) return undefined;
+  const c = decodeCursor(ordering, cursor);
+  const key = sql`${c.k}::${sql.raw(ordering.cast)}`;
+  return ordering.direction === 'asc'
+    ? sql`(${ordering.column}, ${id}) > (${key}, ${c.id}::uuid)`
+    : sql`(${ordering.column}, ${id}) < (${key}, ${c.id}::uuid)`;
+}
+
+export type Page<T> = {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+};
+
+/** Builds the page from `limit + 1` fetched rows (the extra one only says whether more exist). */
+export function toPage<R extends { id: string; sortKey: string }, T>(
+  ordering: Ordering,
+  fetched: R[],
+  limit: number,
+  totalCount: number,
+  toNode: (row: R) => T,
+): Page<T> {
+  const rows = fetched.slice(0, limit);
+  const edges = rows.map((r) => ({ cursor: encodeCursor(ordering, r.sortKey, r.id), node: toNode(r) }));
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: { hasNextPage: fetched.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount,
+  };
+}
+
+@ObjectType({ description: 'Where a page ends, and whether another follows.' })
+export class PageInfo {
+  @Field(() => Boolean) hasNextPage: boolean;
+  @Field(() => String, { nullable: true, description: 'Pass as `after` to get the next page.' })
+  endCursor: string | null;
+}
+
+/** A Relay-style connection type for one node type. */
+export function Connection<T extends object>(node: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`)
+  class Edge {
+    @Field(() => String) cursor: string;
+    @Field(() => node) node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items.` })
+  class ConnectionType {
+    @Field(() => [Edge]) edges: Edge[];
+    @Field(() => [node], { description: 'The nodes of `edges`, for clients that need no cursors.' }) nodes: T[];
+    @Field(() => PageInfo) pageInfo: PageInfo;
+    @Field(() => Int, { description: 'How many items match the filter, over all pages.' }) totalCount: number;
+  }
+  return ConnectionType;
+}

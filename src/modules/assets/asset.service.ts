@@ -1,0 +1,204 @@
+import { and, count, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm';
+import { actingUserId } from '../../auth/principal.js';
+import { assets } from '../../db/schema/index.js';
+import { badInput, notFound } from '../../errors.js';
+import type { Context } from '../../graphql/context.js';
+import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { diff } from '../audit/diff.js';
+import { tenantTimeZone } from '../tenants/tenant.service.js';
+import type { AssetFilter, CreateAssetInput, UpdateAssetInput } from './asset.input.js';
+import { type Asset, AssetOrder } from './asset.type.js';
+import { type AssetFields, toHhMm, validateAsset } from './asset.validation.js';
+
+type AssetRow = typeof assets.$inferSelect;
+
+const ORDERINGS: Record<AssetOrder, Ordering> = {
+  [AssetOrder.CREATED_AT_DESC]: { name: 'assets.createdAt.desc', column: assets.createdAt, cast: 'timestamptz', direction: 'desc' },
+  [AssetOrder.CREATED_AT_ASC]: { name: 'assets.createdAt.asc', column: assets.createdAt, cast: 'timestamptz', direction: 'asc' },
+  [AssetOrder.PLAY_ORDER_ASC]: { name: 'assets.playOrder.asc', column: assets.playOrder, cast: 'int4', direction: 'asc' },
+  [AssetOrder.NAME_ASC]: { name: 'assets.name.asc', column: assets.name, cast: 'text', direction: 'asc' },
+};
+
+const AUDITED = [
+  'name', 'uri', 'md5', 'mimetype', 'duration', 'startDate', 'endDate', 'isEnabled', 'isProcessing', 'nocache',
+  'playOrder', 'skipAssetCheck', 'playDays', 'playTimeFrom', 'playTimeTo', 'labels',
+] as const;
+
+export function toAsset(row: AssetRow): Asset {
+  return {
+    ...row,
+    playTimeFrom: toHhMm(row.playTimeFrom),
+    playTimeTo: toHhMm(row.playTimeTo),
+    createdById: row.createdBy,
+    updatedById: row.updatedBy,
+  };
+}
+
+/**
+ * Active at the transaction's now() in `timeZone`; the SQL twin of schedule.ts's isActiveAt,
+ * so the filter can page and count in the database (a test holds the two to the same cases).
+ */
+function activeNow(timeZone: string): SQL {
+  const local = sql`(now() at time zone ${timeZone})`;
+  const dow = sql`extract(isodow from ${local})::smallint`;
+  const time = sql`${local}::time`;
+  const previous = sql`((extract(isodow from ${local})::int + 5) % 7 + 1)::smallint`;
+  return sql`(${assets.isEnabled} and ${assets.startDate} < now() and ${assets.endDate} > now() and case
+    when ${assets.playTimeFrom} is null or ${assets.playTimeTo} is null then ${dow} = any(${assets.playDays})
+    when ${assets.playTimeFrom} < ${assets.playTimeTo} then ${dow} = any(${assets.playDays})
+      and ${time} >= ${assets.playTimeFrom} and ${time} < ${assets.playTimeTo}
+    else (${dow} = any(${assets.playDays}) and ${time} >= ${assets.playTimeFrom})
+      or (${previous} = any(${assets.playDays}) and ${time} < ${assets.playTimeTo}) end)`;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+export async function listAssets(
+  ctx: Context,
+  filter: AssetFilter | undefined,
+  first: number | null | undefined,
+  after: string | null | undefined,
+  order: AssetOrder = AssetOrder.CREATED_AT_DESC,
+): Promise<Page<Asset>> {
+  const limit = pageSize(first);
+  const ordering = ORDERINGS[order];
+  const conditions: (SQL | undefined)[] = [
+    filter?.enabled === undefined || filter.enabled === null ? undefined : eq(assets.isEnabled, filter.enabled),
+    filter?.mimetype ? eq(assets.mimetype, filter.mimetype) : undefined,
+    filter?.search ? ilike(assets.name, `%${escapeLike(filter.search)}%`) : undefined,
+  ];
+  if (filter?.active !== undefined && filter.active !== null) {
+    const active = activeNow(await tenantTimeZone(ctx));
+    conditions.push(filter.active ? active : sql`not ${active}`);
+  }
+  const where = and(...conditions);
+  const tx = await ctx.db.get();
+  const rows = await tx
+    .select({ row: assets, id: assets.id, sortKey: sortKey(ordering) })
+    .from(assets)
+    .where(and(where, afterCursor(ordering, assets.id, after)))
+    .orderBy(...orderBy(ordering, assets.id))
+    .limit(limit + 1);
+  const [total] = await tx.select({ n: count() }).from(assets).where(where);
+  return toPage(ordering, rows, limit, total?.n ?? 0, (r) => toAsset(r.row));
+}
+
+export async function getAsset(ctx: Context, id: string): Promise<Asset | null> {
+  const tx = await ctx.db.get();
+  const [row] = await tx.select().from(assets).where(eq(assets.id, id));
+  return row ? toAsset(row) : null;
+}
+
+export async function createAsset(ctx: Context, input: CreateAssetInput): Promise<Asset> {
+  const fields = validateAsset({
+    name: input.name,
+    uri: input.uri,
+    mimetype: input.mimetype,
+    duration: input.duration ?? 10,
+    md5: input.md5 ?? null,
+    startDate: input.startDate ?? null,
+    endDate: input.endDate ?? null,
+    isEnabled: input.isEnabled ?? false,
+    isProcessing: input.isProcessing ?? false,
+    nocache: input.nocache ?? false,
+    skipAssetCheck: input.skipAssetCheck ?? false,
+    playDays: input.playDays ?? [1, 2, 3, 4, 5, 6, 7],
+    playTimeFrom: input.playTimeFrom ?? null,
+    playTimeTo: input.playTimeTo ?? null,
+    labels: input.labels ?? [],
+  });
+  const userId = actingUserId(ctx.principal);
+  const tx = await ctx.db.get();
+  const [row] = await tx
+    .insert(assets)
+    .values({
+      ...fields,
+      tenantId: ctx.tenant!.id,
+      // Appended to the playlist; RLS limits the max to this tenant's assets.
+      playOrder: sql`(select coalesce(max(${assets.playOrder}) + 1, 0) from ${assets})`,
+      createdBy: userId,
+      updatedBy: userId,
+    })
+    .returning();
+  await recordAudit(ctx, { action: 'asset.create', targetType: 'asset', targetId: row!.id, changes: diff(null, row!, AUDITED) });
+  return toAsset(row!);
+}
+
+/** Omitted (undefined) keeps the current value; null clears a nullable field. */
+const pick = <T>(given: T | null | undefined, current: T, nullable: boolean): T => {
+  if (given === undefined) return current;
+  if (given === null) return (nullable ? null : current) as T;
+  return given;
+};
+
+export async function updateAsset(ctx: Context, id: string, input: UpdateAssetInput): Promise<Asset> {
+  const tx = await ctx.db.get();
+  const [before] = await tx.select().from(assets).where(eq(assets.id, id)).for('update');
+  if (!before) throw notFound('Asset');
+  for (const field of ['name', 'uri', 'mimetype', 'duration', 'isEnabled', 'isProcessing', 'nocache', 'skipAssetCheck', 'playDays', 'labels'] as const) {
+    if (input[field] === null) throw badInput(field, 'cannot be null');
+  }
+  const merged: AssetFields = validateAsset({
+    name: pick(input.name, before.name, false),
+    uri: pick(input.uri, before.uri, false),
+    mimetype: pick(input.mimetype, before.mimetype, false),
+    duration: pick(input.duration, before.duration, false),
+    md5: pick(input.md5, before.md5, true),
+    startDate: pick(input.startDate, before.startDate, true),
+    endDate: pick(input.endDate, before.endDate, true),
+    isEnabled: pick(input.isEnabled, before.isEnabled, false),
+    isProcessing: pick(input.isProcessing, before.isProcessing, false),
+    nocache: pick(input.nocache, before.nocache, false),
+    skipAssetCheck: pick(input.skipAssetCheck, before.skipAssetCheck, false),
+    playDays: pick(input.playDays, before.playDays, false),
+    playTimeFrom: pick(input.playTimeFrom, toHhMm(before.playTimeFrom), true),
+    playTimeTo: pick(input.playTimeTo, toHhMm(before.playTimeTo), true),
+    labels: pick(input.labels, before.labels, false),
+  });
+  const [after] = await tx
+    .update(assets)
+    .set({ ...merged, updatedBy: actingUserId(ctx.principal), updatedAt: new Date() })
+    .where(eq(assets.id, id))
+    .returning();
+  const changes = diff(
+    { ...before, playTimeFrom: toHhMm(before.playTimeFrom), playTimeTo: toHhMm(before.playTimeTo) },
+    { ...after!, playTimeFrom: toHhMm(after!.playTimeFrom), playTimeTo: toHhMm(after!.playTimeTo) },
+    AUDITED,
+  );
+  await recordAudit(ctx, { action: 'asset.update', targetType: 'asset', targetId: id, changes });
+  return toAsset(after!);
+}
+
+export async function deleteAsset(ctx: Context, id: string): Promise<string> {
+  const tx = await ctx.db.get();
+  const [before] = await tx.delete(assets).where(eq(assets.id, id)).returning();
+  if (!before) throw notFound('Asset');
+  await recordAudit(ctx, { action: 'asset.delete', targetType: 'asset', targetId: id, changes: diff(before, null, AUDITED) });
+  return id;
+}
+
+/**
+ * The listed assets take positions 0…n-1 in that order; the others follow in their current
+ * order. Every id must be one of this organisation's assets, or nothing changes.
+ */
+export async function reorderAssets(ctx: Context, ids: string[]): Promise<Asset[]> {
+  if (!ids.length) throw badInput('ids', 'must list at least one asset');
+  if (new Set(ids).size !== ids.length) throw badInput('ids', 'must not repeat an asset');
+  const tx = await ctx.db.get();
+  const [found] = await tx.select({ n: count() }).from(assets).where(inArray(assets.id, ids));
+  if ((found?.n ?? 0) !== ids.length) throw notFound('Asset');
+  const idList = sql`array[${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)}]`;
+  await tx.execute(sql`
+    with wanted as (select w.id, w.ord from unnest(${idList}) with ordinality as w(id, ord)),
+    ranked as (
+      select a.id, (row_number() over (order by w.ord nulls last, a.play_order, a.created_at, a.id) - 1)::int as pos
+      from ${assets} a left join wanted w on w.id = a.id
+    )
+    update ${assets} set play_order = ranked.pos, updated_at = now()
+    from ranked where ${assets.id} = ranked.id and ${assets.playOrder} <> ranked.pos`);
+  await recordAudit(ctx, { action: 'asset.reorder', targetType: 'asset', targetId: null, changes: { order: { after: ids } } });
+  const reordered = await tx.select().from(assets).where(inArray(assets.id, ids));
+  const byId = new Map(reordered.map((r) => [r.id, r]));
+  return ids.map((id) => toAsset(byId.get(id)!));
+}

@@ -1,0 +1,61 @@
+import { and, count, eq, gte, lt, type SQL } from 'drizzle-orm';
+import type { Principal } from '../../auth/principal.js';
+import { type ActorType, auditLogs } from '../../db/schema/index.js';
+import type { Context } from '../../graphql/context.js';
+import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
+import type { Changes } from './diff.js';
+
+export type AuditEntry = { action: string; targetType: string; targetId: string | null; changes?: Changes };
+
+function actor(p: Principal | null): { actorType: ActorType; actorId: string | null } {
+  if (!p) return { actorType: 'system', actorId: null };
+  if (p.kind === 'user') return { actorType: 'user', actorId: p.userId };
+  if (p.kind === 'api_key') return { actorType: 'api_key', actorId: p.keyId };
+  return { actorType: 'device', actorId: p.deviceId };
+}
+
+/**
+ * Appends the audit row in the request's transaction: it commits with the change it records,
+ * and a failed mutation rolls both back.
+ */
+export async function recordAudit(ctx: Context, entry: AuditEntry, tenantId = ctx.tenant?.id): Promise<void> {
+  if (!tenantId) throw new Error('an audit entry needs a tenant');
+  const tx = await ctx.db.get();
+  await tx.insert(auditLogs).values({
+    tenantId,
+    ...actor(ctx.principal),
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    changes: entry.changes ?? null,
+    requestId: ctx.requestId,
+    ipAddress: ctx.client.ip,
+    userAgent: ctx.client.userAgent,
+  });
+}
+
+export type AuditFilter = { action?: string | null; actorId?: string | null; targetId?: string | null; since?: Date | null; until?: Date | null };
+export type AuditRow = typeof auditLogs.$inferSelect;
+
+const NEWEST_FIRST: Ordering = { name: 'audit.createdAt.desc', column: auditLogs.createdAt, cast: 'timestamptz', direction: 'desc' };
+
+export async function listAuditLogs(ctx: Context, filter: AuditFilter, first?: number | null, after?: string | null): Promise<Page<AuditRow>> {
+  const limit = pageSize(first);
+  const conditions: (SQL | undefined)[] = [
+    filter.action ? eq(auditLogs.action, filter.action) : undefined,
+    filter.actorId ? eq(auditLogs.actorId, filter.actorId) : undefined,
+    filter.targetId ? eq(auditLogs.targetId, filter.targetId) : undefined,
+    filter.since ? gte(auditLogs.createdAt, filter.since) : undefined,
+    filter.until ? lt(auditLogs.createdAt, filter.until) : undefined,
+  ];
+  const where = and(...conditions);
+  const tx = await ctx.db.get();
+  const rows = await tx
+    .select({ row: auditLogs, id: auditLogs.id, sortKey: sortKey(NEWEST_FIRST) })
+    .from(auditLogs)
+    .where(and(where, afterCursor(NEWEST_FIRST, auditLogs.id, after)))
+    .orderBy(...orderBy(NEWEST_FIRST, auditLogs.id))
+    .limit(limit + 1);
+  const [total] = await tx.select({ n: count() }).from(auditLogs).where(where);
+  return toPage(NEWEST_FIRST, rows, limit, total?.n ?? 0, (r) => r.row);
+}
