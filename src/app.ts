@@ -23,7 +23,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     store,
     directory,
     sessions: new Sessions(store, config.sessionTtlSeconds),
-    loginThrottle: new LoginThrottle(store),
+    loginThrottle: new LoginThrottle(store, config.loginFailures),
     log,
   };
   const http = await buildHttpServer(deps, await buildGatewaySchema());

@@ -31,6 +31,8 @@ const envSchema = z.object({
   MAX_QUERY_ALIASES: int(30),
   TENANT_CACHE_TTL_SECONDS: int(600),
   SESSION_TTL_SECONDS: int(8 * 3600),
+  LOGIN_FAILURES_PER_EMAIL: int(10),
+  LOGIN_FAILURES_PER_ADDRESS: int(50),
   SANDBOX: bool.optional(),
   SERVER_TIMING: bool.optional(),
 });
@@ -52,6 +54,7 @@ export type Config = Readonly<{
   limits: { maxTokens: number; maxDepth: number; maxAliases: number };
   tenantCacheTtlSeconds: number;
   sessionTtlSeconds: number;
+  loginFailures: { perEmail: number; perAddress: number };
 }>;
 
 export class ConfigError extends Error {
@@ -92,5 +95,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: { maxTokens: e.MAX_QUERY_TOKENS, maxDepth: e.MAX_QUERY_DEPTH, maxAliases: e.MAX_QUERY_ALIASES },
     tenantCacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    loginFailures: { perEmail: e.LOGIN_FAILURES_PER_EMAIL, perAddress: e.LOGIN_FAILURES_PER_ADDRESS },
   });
 }
