@@ -4,6 +4,7 @@ import type { KeyValueStore } from './cache/kv-store.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { Logger } from './logger.js';
+import type { Manifest } from './persisted/manifest.js';
 import type { TenantDirectory } from './tenancy/tenant-directory.js';
 
 /** Long-lived dependencies, made once at start by the composition root (src/app.ts). */
@@ -14,5 +15,7 @@ export type AppDeps = {
   directory: TenantDirectory;
   sessions: Sessions;
   loginThrottle: LoginThrottle;
+  /** Trusted documents (hash → text), loaded once at start. */
+  manifest: Manifest;
   log: Logger;
 };

@@ -8,6 +8,7 @@ import { openDatabase } from './db/client.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
+import { loadManifest } from './persisted/manifest.js';
 import { TenantDirectory } from './tenancy/tenant-directory.js';
 
 export type App = { deps: AppDeps; http: FastifyInstance; close(): Promise<void> };
@@ -24,6 +25,7 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     directory,
     sessions: new Sessions(store, config.sessionTtlSeconds),
     loginThrottle: new LoginThrottle(store, config.loginFailures),
+    manifest: loadManifest(),
     log,
   };
   const http = await buildHttpServer(deps, await buildGatewaySchema());

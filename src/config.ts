@@ -34,6 +34,10 @@ const envSchema = z.object({
   LOGIN_FAILURES_PER_EMAIL: int(10),
   LOGIN_FAILURES_PER_ADDRESS: int(50),
   SANDBOX: bool.optional(),
+  PUBLIC_URL: z.url().default('http://localhost:4000'),
+  DEVICE_OFFLINE_AFTER_SECONDS: int(120),
+  PAIRING_CODE_TTL_SECONDS: int(600),
+  PERSISTED_QUERIES_ONLY: bool.default(false),
   SERVER_TIMING: bool.optional(),
 });
 
@@ -55,6 +59,10 @@ export type Config = Readonly<{
   tenantCacheTtlSeconds: number;
   sessionTtlSeconds: number;
   loginFailures: { perEmail: number; perAddress: number };
+  publicUrl: string;
+  devices: { offlineAfterSeconds: number; pairingCodeTtlSeconds: number };
+  /** Production lockdown: every client may run only documents of the trusted manifest. */
+  persistedQueriesOnly: boolean;
 }>;
 
 export class ConfigError extends Error {
@@ -96,5 +104,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tenantCacheTtlSeconds: e.TENANT_CACHE_TTL_SECONDS,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     loginFailures: { perEmail: e.LOGIN_FAILURES_PER_EMAIL, perAddress: e.LOGIN_FAILURES_PER_ADDRESS },
+    publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
+    devices: { offlineAfterSeconds: e.DEVICE_OFFLINE_AFTER_SECONDS, pairingCodeTtlSeconds: e.PAIRING_CODE_TTL_SECONDS },
+    persistedQueriesOnly: e.PERSISTED_QUERIES_ONLY,
   });
 }

@@ -1,6 +1,7 @@
 import type { AppDeps } from '../app-deps.js';
 import { AppError } from '../errors.js';
 import { authenticateApiKey, touchApiKey } from './api-key-auth.js';
+import { authenticateDeviceKey } from './device-key-auth.js';
 import type { Principal } from './principal.js';
 import { parseCredential } from './tokens.js';
 
@@ -19,6 +20,8 @@ export async function authenticate(deps: AppDeps, authorization: string | undefi
   } else if (credential.kind === 'ak') {
     principal = await authenticateApiKey(deps.database.db, credential.prefix!, credential.secret);
     if (principal?.kind === 'api_key') touchApiKey(deps.database.db, deps.store, deps.log, principal);
+  } else {
+    principal = await authenticateDeviceKey(deps.database.db, credential.prefix!, credential.secret);
   }
   if (!principal) throw refused();
   return principal;

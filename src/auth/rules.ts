@@ -13,6 +13,11 @@ export const isUser = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
   ctx.principal?.kind === 'user' ? true : refuse(ctx, 'Only a signed-in user may do this'),
 );
 
+/** A screen, with its device key. */
+export const isDevice = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
+  ctx.principal?.kind === 'device' ? true : refuse(ctx, 'Only a device key may do this'),
+);
+
 /** An active member of the request's organisation (any role). */
 export const isMember = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
   ctx.permissions.size > 0 ? true : refuse(ctx, 'Only members of this organisation may see this'),
@@ -43,6 +48,11 @@ export const ruleTree: IRules = {
     asset: can('assets.view'),
     apiKeys: can('apikeys.manage'),
     auditLogs: can('audit.view'),
+    devices: can('devices.view'),
+    device: can('devices.view'),
+    devicePlaylist: isDevice,
+    qrContents: can('qr.view'),
+    qrContent: can('qr.view'),
   },
   Mutation: {
     login: allow,
@@ -53,6 +63,17 @@ export const ruleTree: IRules = {
     reorderAssets: can('assets.update'),
     createApiKey: can('apikeys.manage'),
     revokeApiKey: can('apikeys.manage'),
+    createDevice: can('devices.create'),
+    updateDevice: can('devices.update'),
+    deleteDevice: can('devices.delete'),
+    rotateDeviceKey: can('devices.update'),
+    registerDevice: allow,
+    pollPairing: allow,
+    claimDevice: can('devices.create'),
+    deviceHeartbeat: isDevice,
+    createQrContent: can('qr.create'),
+    updateQrContent: can('qr.update'),
+    deleteQrContent: can('qr.delete'),
   },
   // Name, subdomain and theme are public (a sign-in page paints itself); the rest is for members.
   Tenant: {

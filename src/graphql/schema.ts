@@ -8,10 +8,20 @@ import { ruleTree, shieldOptions } from '../auth/rules.js';
 import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver.js';
 import { AssetResolver } from '../modules/assets/asset.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
+import { DeviceResolver } from '../modules/devices/device.resolver.js';
 import { IdentityResolver } from '../modules/identity/identity.resolver.js';
+import { QrResolver } from '../modules/qr/qr.resolver.js';
 import { TenantResolver } from '../modules/tenants/tenant.resolver.js';
 
-export const resolvers = [TenantResolver, IdentityResolver, AssetResolver, ApiKeyResolver, AuditResolver] as const;
+export const resolvers = [
+  TenantResolver,
+  IdentityResolver,
+  AssetResolver,
+  ApiKeyResolver,
+  AuditResolver,
+  DeviceResolver,
+  QrResolver,
+] as const;
 
 /** The schema as type-graphql declares it (what schema/schema.graphql records). */
 export async function buildBaseSchema(): Promise<GraphQLSchema> {

@@ -1,4 +1,5 @@
 /** What one request did, filled as it goes and logged once when the response is sent. */
+import type { DocumentOrigin } from '../persisted/trusted-documents.js';
 import type { RequestTransaction } from '../tenancy/tenant-transaction.js';
 
 export type RequestTrace = {
@@ -7,6 +8,7 @@ export type RequestTrace = {
   principal: string | null;
   statements: number;
   errorCodes: string[];
+  document: DocumentOrigin;
   /** Rolled back after the response if nothing settled it (an aborted request). */
   transaction?: RequestTransaction;
 };
@@ -23,4 +25,5 @@ export const newTrace = (): RequestTrace => ({
   principal: null,
   statements: 0,
   errorCodes: [],
+  document: 'none',
 });

@@ -10,10 +10,13 @@ import { GraphQLError, type GraphQLSchema, type ValidationContext } from 'graphq
 import type { AppDeps } from '../app-deps.js';
 import { statementCounter } from '../db/statement-counter.js';
 import { createFormatError } from '../errors.js';
+import { apqCache } from '../persisted/apq-cache.js';
+import { resolveTrustedDocument } from '../persisted/trusted-documents.js';
 import type { Context } from '../graphql/context.js';
 import { lifecyclePlugin } from '../graphql/lifecycle-plugin.js';
 import { buildContext } from '../tenancy/build-context.js';
 import { registerHealth } from './health.js';
+import { registerQrRedirect } from './qr-redirect.js';
 import { newTrace } from './request-trace.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
@@ -46,6 +49,7 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(config.isProduction),
     parseOptions: { maxTokens: config.limits.maxTokens },
+    persistedQueries: { cache: apqCache(deps.store), ttl: 7 * 24 * 3600 },
     validationRules: [
       maxDepthRule({ n: config.limits.maxDepth, propagateOnRejection: false, onReject: [tooComplex] }),
       maxAliasesRule({ n: config.limits.maxAliases, propagateOnRejection: false, onReject: [tooComplex] }),
@@ -85,6 +89,9 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
   app.route<{ Reply: string }>({
     method: ['GET', 'POST'],
     url: '/graphql',
+    preHandler: async (req) => {
+      req.trace.document = resolveTrustedDocument(req, deps.manifest);
+    },
     handler(req, reply) {
       return statementCounter.run(async () => {
         try {
@@ -99,6 +106,7 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
   });
 
   registerHealth(app, deps);
+  registerQrRedirect(app, deps);
 
   app.setNotFoundHandler((_req, reply) =>
     reply.status(404).send({ errors: [{ message: 'Not found', extensions: { code: 'NOT_FOUND' } }] }),

@@ -6,6 +6,7 @@ import { actingUserId, credentialTenant } from '../auth/principal.js';
 import { AppError } from '../errors.js';
 import type { Context } from '../graphql/context.js';
 import { createLoaders } from '../graphql/loaders.js';
+import { requireTrusted } from '../persisted/trusted-documents.js';
 import { resolveTenant } from './resolve-tenant.js';
 import { RequestTransaction } from './tenant-transaction.js';
 
@@ -17,6 +18,7 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 /** The one context builder: credential, then tenant, then the lazily opened tenant transaction. */
 export async function buildContext(deps: AppDeps, req: FastifyRequest): Promise<Context> {
   const principal = await authenticate(deps, header(req, 'authorization'));
+  if (principal?.kind === 'device' || deps.config.persistedQueriesOnly) requireTrusted(req.trace.document);
   const tenant = await resolveTenant(deps.directory, deps.config.baseDomain, {
     host: header(req, 'host'),
     tenantHeader: header(req, 'x-tenant-id'),

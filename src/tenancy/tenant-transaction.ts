@@ -37,6 +37,7 @@ export class RequestTransaction {
   private settled = false;
   /** Decided once the operation is known: only mutations may write. */
   readOnly = true;
+  private readonly committed: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly db: Database,
@@ -66,11 +67,17 @@ export class RequestTransaction {
     return this.opened;
   }
 
+  /** Work that must happen only once the transaction's writes are durable (notifications, cache drops). */
+  afterCommit(fn: () => Promise<void>): void {
+    this.committed.push(fn);
+  }
+
   /** Commits or rolls back; a failed commit rejects so the caller can fail the response. */
   async finish(commit: boolean): Promise<void> {
     if (!this.opened || this.settled) return;
     this.settled = true;
     this.outcome?.(commit);
     await this.finished;
+    if (commit) for (const fn of this.committed.splice(0)) await fn();
   }
 }

@@ -1,5 +1,6 @@
 import { and, count, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm';
 import { actingUserId } from '../../auth/principal.js';
+import { containsPattern } from '../../db/like.js';
 import { assets } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
 import type { Context } from '../../graphql/context.js';
@@ -52,8 +53,6 @@ function activeNow(timeZone: string): SQL {
       or (${previous} = any(${assets.playDays}) and ${time} < ${assets.playTimeTo}) end)`;
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 export async function listAssets(
   ctx: Context,
   filter: AssetFilter | undefined,
@@ -66,7 +65,7 @@ export async function listAssets(
   const conditions: (SQL | undefined)[] = [
     filter?.enabled === undefined || filter.enabled === null ? undefined : eq(assets.isEnabled, filter.enabled),
     filter?.mimetype ? eq(assets.mimetype, filter.mimetype) : undefined,
-    filter?.search ? ilike(assets.name, `%${escapeLike(filter.search)}%`) : undefined,
+    filter?.search ? ilike(assets.name, containsPattern(filter.search)) : undefined,
   ];
   if (filter?.active !== undefined && filter.active !== null) {
     const active = activeNow(await tenantTimeZone(ctx));

@@ -1,0 +1,131 @@
+import { randomInt } from 'node:crypto';
+import { count, eq, sql } from 'drizzle-orm';
+import QRCode from 'qrcode';
+import { actingUserId } from '../../auth/principal.js';
+import type { Database } from '../../db/client.js';
+import { rows } from '../../db/rows.js';
+import { assets, qrContents } from '../../db/schema/index.js';
+import { badInput, notFound } from '../../errors.js';
+import type { Context } from '../../graphql/context.js';
+import { requireId } from '../../graphql/ids.js';
+import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
+import { recordAudit } from '../audit/audit.service.js';
+import { diff } from '../audit/diff.js';
+import type { CreateQrContentInput, QrContent, UpdateQrContentInput } from './qr.type.js';
+
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const CODE_LENGTH = 8;
+export const QR_CODE = /^[0-9A-Za-z]{4,32}$/;
+const NEWEST_FIRST: Ordering = { name: 'qr.createdAt.desc', column: qrContents.createdAt, cast: 'timestamptz', direction: 'desc' };
+const AUDITED = ['name', 'targetUrl', 'assetId', 'code'] as const;
+
+type QrRow = typeof qrContents.$inferSelect;
+const toQr = (r: QrRow): QrContent => r;
+
+export const shortUrl = (ctx: Context, code: string): string => `${ctx.deps.config.publicUrl}/q/${code}`;
+
+/** The QR code of the counted short link, as SVG (rendered by the qrcode library). */
+export const qrSvg = (url: string): Promise<string> => QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+
+function checkUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw badInput('targetUrl', 'is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('targetUrl', 'must be http or https');
+  if (value.length > 2048) throw badInput('targetUrl', 'must be at most 2048 characters');
+  return value;
+}
+
+const checkName = (value: string): string => {
+  const name = value.trim();
+  if (!name || name.length > 200) throw badInput('name', 'must be 1 to 200 characters');
+  return name;
+};
+
+async function checkAsset(ctx: Context, assetId: string | null): Promise<string | null> {
+  if (assetId === null) return null;
+  const id = requireId('assetId', assetId);
+  const tx = await ctx.db.get();
+  const [found] = await tx.select({ id: assets.id }).from(assets).where(eq(assets.id, id));
+  if (!found) throw badInput('assetId', 'is not an asset of this organisation');
+  return id;
+}
+
+export async function listQrContents(ctx: Context, first?: number | null, after?: string | null): Promise<Page<QrContent>> {
+  const limit = pageSize(first);
+  const tx = await ctx.db.get();
+  const found = await tx
+    .select({ row: qrContents, id: qrContents.id, sortKey: sortKey(NEWEST_FIRST) })
+    .from(qrContents)
+    .where(afterCursor(NEWEST_FIRST, qrContents.id, after))
+    .orderBy(...orderBy(NEWEST_FIRST, qrContents.id))
+    .limit(limit + 1);
+  const [total] = await tx.select({ n: count() }).from(qrContents);
+  return toPage(NEWEST_FIRST, found, limit, total?.n ?? 0, (r) => toQr(r.row));
+}
+
+export async function getQrContent(ctx: Context, id: string): Promise<QrContent | null> {
+  const tx = await ctx.db.get();
+  const [row] = await tx.select().from(qrContents).where(eq(qrContents.id, id));
+  return row ? toQr(row) : null;
+}
+
+export async function createQrContent(ctx: Context, input: CreateQrContentInput): Promise<QrContent> {
+  const values = {
+    name: checkName(input.name),
+    targetUrl: checkUrl(input.targetUrl),
+    assetId: await checkAsset(ctx, input.assetId ?? null),
+  };
+  const tx = await ctx.db.get();
+  // Codes are unique platform-wide; a clash (one in 2^47 per pair) just draws again.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const code = Array.from({ length: CODE_LENGTH }, () => BASE62[randomInt(BASE62.length)]).join('');
+    const [row] = await tx
+      .insert(qrContents)
+      .values({ ...values, code, tenantId: ctx.tenant!.id, createdBy: actingUserId(ctx.principal) })
+      .onConflictDoNothing({ target: qrContents.code })
+      .returning();
+    if (row) {
+      await recordAudit(ctx, { action: 'qr.create', targetType: 'qr_content', targetId: row.id, changes: diff(null, row, AUDITED) });
+      return toQr(row);
+    }
+  }
+  throw new Error('could not allocate a QR code');
+}
+
+export async function updateQrContent(ctx: Context, id: string, input: UpdateQrContentInput): Promise<QrContent> {
+  const tx = await ctx.db.get();
+  const [before] = await tx.select().from(qrContents).where(eq(qrContents.id, id)).for('update');
+  if (!before) throw notFound('QR content');
+  if (input.name === null) throw badInput('name', 'cannot be null');
+  if (input.targetUrl === null) throw badInput('targetUrl', 'cannot be null');
+  const [after] = await tx
+    .update(qrContents)
+    .set({
+      name: input.name === undefined ? before.name : checkName(input.name),
+      targetUrl: input.targetUrl === undefined ? before.targetUrl : checkUrl(input.targetUrl),
+      assetId: input.assetId === undefined ? before.assetId : await checkAsset(ctx, input.assetId),
+      updatedAt: new Date(),
+    })
+    .where(eq(qrContents.id, id))
+    .returning();
+  await recordAudit(ctx, { action: 'qr.update', targetType: 'qr_content', targetId: id, changes: diff(before, after!, AUDITED) });
+  return toQr(after!);
+}
+
+export async function deleteQrContent(ctx: Context, id: string): Promise<string> {
+  const tx = await ctx.db.get();
+  const [before] = await tx.delete(qrContents).where(eq(qrContents.id, id)).returning();
+  if (!before) throw notFound('QR content');
+  await recordAudit(ctx, { action: 'qr.delete', targetType: 'qr_content', targetId: id, changes: diff(before, null, AUDITED) });
+  return id;
+}
+
+/** Counts one scan and returns the target, or null for an unknown code (nothing counted). */
+export async function scanQrCode(db: Database, code: string): Promise<string | null> {
+  const [row] = await rows<{ target: string | null }>(db, sql`select anthias_qr_scan(${code}) as target`);
+  return row?.target ?? null;
+}
