@@ -15,13 +15,13 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "mutation DeviceHeartbeat($input: HeartbeatInput) {\n  deviceHeartbeat(input: $input) {\n    serverTime\n    status\n  }\n}": typeof types.DeviceHeartbeatDocument,
-    "query DevicePlaylist($ifNoneMatch: String) {\n  devicePlaylist(ifNoneMatch: $ifNoneMatch) {\n    etag\n    notModified\n    serverTime\n    timezone\n    assets {\n      id\n      name\n      uri\n      mimetype\n      duration\n      md5\n      nocache\n      skipAssetCheck\n      playOrder\n    }\n  }\n}": typeof types.DevicePlaylistDocument,
+    "query DevicePlaylist($ifNoneMatch: String) {\n  devicePlaylist(ifNoneMatch: $ifNoneMatch) {\n    etag\n    notModified\n    serverTime\n    timezone\n    nextChangeAt\n    assets {\n      id\n      name\n      uri\n      mimetype\n      duration\n      md5\n      nocache\n      skipAssetCheck\n      playOrder\n    }\n  }\n}": typeof types.DevicePlaylistDocument,
     "mutation PollPairing($pollingSecret: String!) {\n  pollPairing(pollingSecret: $pollingSecret) {\n    state\n    deviceKey\n    deviceId\n  }\n}": typeof types.PollPairingDocument,
     "mutation RegisterDevice {\n  registerDevice {\n    pairingCode\n    pollingSecret\n    expiresAt\n    pollIntervalSeconds\n  }\n}": typeof types.RegisterDeviceDocument,
 };
 const documents: Documents = {
     "mutation DeviceHeartbeat($input: HeartbeatInput) {\n  deviceHeartbeat(input: $input) {\n    serverTime\n    status\n  }\n}": types.DeviceHeartbeatDocument,
-    "query DevicePlaylist($ifNoneMatch: String) {\n  devicePlaylist(ifNoneMatch: $ifNoneMatch) {\n    etag\n    notModified\n    serverTime\n    timezone\n    assets {\n      id\n      name\n      uri\n      mimetype\n      duration\n      md5\n      nocache\n      skipAssetCheck\n      playOrder\n    }\n  }\n}": types.DevicePlaylistDocument,
+    "query DevicePlaylist($ifNoneMatch: String) {\n  devicePlaylist(ifNoneMatch: $ifNoneMatch) {\n    etag\n    notModified\n    serverTime\n    timezone\n    nextChangeAt\n    assets {\n      id\n      name\n      uri\n      mimetype\n      duration\n      md5\n      nocache\n      skipAssetCheck\n      playOrder\n    }\n  }\n}": types.DevicePlaylistDocument,
     "mutation PollPairing($pollingSecret: String!) {\n  pollPairing(pollingSecret: $pollingSecret) {\n    state\n    deviceKey\n    deviceId\n  }\n}": types.PollPairingDocument,
     "mutation RegisterDevice {\n  registerDevice {\n    pairingCode\n    pollingSecret\n    expiresAt\n    pollIntervalSeconds\n  }\n}": types.RegisterDeviceDocument,
 };
@@ -47,7 +47,7 @@ export function graphql(source: "mutation DeviceHeartbeat($input: HeartbeatInput
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query DevicePlaylist($ifNoneMatch: String) {\n  devicePlaylist(ifNoneMatch: $ifNoneMatch) {\n    etag\n    notModified\n    serverTime\n    timezone\n    assets {\n      id\n      name\n      uri\n      mimetype\n      duration\n      md5\n      nocache\n      skipAssetCheck\n      playOrder\n    }\n  }\n}"): (typeof documents)["query DevicePlaylist($ifNoneMatch: String) {\n  devicePlaylist(ifNoneMatch: $ifNoneMatch) {\n    etag\n    notModified\n    serverTime\n    timezone\n    assets {\n      id\n      name\n      uri\n      mimetype\n      duration\n      md5\n      nocache\n      skipAssetCheck\n      playOrder\n    }\n  }\n}"];
+export function graphql(source: "query DevicePlaylist($ifNoneMatch: String) {\n  devicePlaylist(ifNoneMatch: $ifNoneMatch) {\n    etag\n    notModified\n    serverTime\n    timezone\n    nextChangeAt\n    assets {\n      id\n      name\n      uri\n      mimetype\n      duration\n      md5\n      nocache\n      skipAssetCheck\n      playOrder\n    }\n  }\n}"): (typeof documents)["query DevicePlaylist($ifNoneMatch: String) {\n  devicePlaylist(ifNoneMatch: $ifNoneMatch) {\n    etag\n    notModified\n    serverTime\n    timezone\n    nextChangeAt\n    assets {\n      id\n      name\n      uri\n      mimetype\n      duration\n      md5\n      nocache\n      skipAssetCheck\n      playOrder\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
