@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { authenticateApiKey, touchApiKey } from './api-key-auth.js';
 import { authenticateDeviceKey } from './device-key-auth.js';
 import type { Principal } from './principal.js';
-import { parseCredential } from './tokens.js';
+import { type ParsedCredential, parseCredential } from './tokens.js';
 
 const refused = () => AppError.request('UNAUTHENTICATED', 'Invalid, expired or revoked credential');
 
@@ -13,16 +13,17 @@ export async function authenticate(deps: AppDeps, authorization: string | undefi
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   const credential = match ? parseCredential(match[1]!) : null;
   if (!credential) throw refused();
-  let principal: Principal | null = null;
+  const principal = await principalOf(deps, credential);
+  if (!principal) throw refused();
+  if (principal.kind === 'api_key') touchApiKey(deps.database.db, deps.store, deps.log, principal);
+  return principal;
+}
+
+async function principalOf(deps: AppDeps, credential: ParsedCredential): Promise<Principal | null> {
   if (credential.kind === 'st') {
     const session = await deps.sessions.resolve(credential.secret);
-    principal = session && { kind: 'user', userId: session.userId, sessionId: session.sessionId };
-  } else if (credential.kind === 'ak') {
-    principal = await authenticateApiKey(deps.database.db, credential.prefix!, credential.secret);
-    if (principal?.kind === 'api_key') touchApiKey(deps.database.db, deps.store, deps.log, principal);
-  } else {
-    principal = await authenticateDeviceKey(deps.database.db, credential.prefix!, credential.secret);
+    return session && { kind: 'user', userId: session.userId, sessionId: session.sessionId };
   }
-  if (!principal) throw refused();
-  return principal;
+  if (credential.kind === 'ak') return authenticateApiKey(deps.database.db, credential.prefix!, credential.secret);
+  return authenticateDeviceKey(deps.database.db, credential.prefix!, credential.secret);
 }
