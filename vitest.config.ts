@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // type-graphql's decorators need it before any module that declares a GraphQL type loads.
+    setupFiles: ['reflect-metadata'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,

@@ -37,15 +37,16 @@ export function toAsset(row: AssetRow): Asset {
 }
 
 /**
- * Active at the transaction's now() in `timeZone`; the SQL twin of schedule.ts's isActiveAt,
- * so the filter can page and count in the database (a test holds the two to the same cases).
+ * Active at `at` in `timeZone`: the SQL twin of schedule.ts's isActiveAt, so the filter can page
+ * and count in the database (test/modules/devices/schedule.test.ts holds both to the same cases).
  */
-function activeNow(timeZone: string): SQL {
-  const local = sql`(now() at time zone ${timeZone})`;
+export function activeAt(at: Date, timeZone: string): SQL {
+  const instant = sql`${at.toISOString()}::timestamptz`;
+  const local = sql`(${instant} at time zone ${timeZone})`;
   const dow = sql`extract(isodow from ${local})::smallint`;
   const time = sql`${local}::time`;
   const previous = sql`((extract(isodow from ${local})::int + 5) % 7 + 1)::smallint`;
-  return sql`(${assets.isEnabled} and ${assets.startDate} < now() and ${assets.endDate} > now() and case
+  return sql`(${assets.isEnabled} and ${assets.startDate} < ${instant} and ${assets.endDate} > ${instant} and case
     when ${assets.playTimeFrom} is null or ${assets.playTimeTo} is null then ${dow} = any(${assets.playDays})
     when ${assets.playTimeFrom} < ${assets.playTimeTo} then ${dow} = any(${assets.playDays})
       and ${time} >= ${assets.playTimeFrom} and ${time} < ${assets.playTimeTo}
@@ -68,7 +69,7 @@ export async function listAssets(
     filter?.search ? ilike(assets.name, containsPattern(filter.search)) : undefined,
   ];
   if (filter?.active !== undefined && filter.active !== null) {
-    const active = activeNow(await tenantTimeZone(ctx));
+    const active = activeAt(new Date(), await tenantTimeZone(ctx));
     conditions.push(filter.active ? active : sql`not ${active}`);
   }
   const where = and(...conditions);

@@ -105,8 +105,9 @@ export function nextChangeAt(s: Schedule, at: Date, timeZone: string): Date | nu
     const d = new Date(Date.UTC(today.year, today.month - 1, today.day + i));
     for (const seconds of marks) candidates.add(instantOf(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), seconds, timeZone));
   }
-  for (const c of [...candidates].filter((c) => c > now).sort((a, b) => a - b)) {
-    if (isActiveAt(s, new Date(c), timeZone) !== current) return new Date(c);
+  // A boundary at `at` itself still matters: an exclusive start flips the state just after it.
+  for (const c of [...candidates].filter((c) => c >= now).sort((a, b) => a - b)) {
+    if (c > now && isActiveAt(s, new Date(c), timeZone) !== current) return new Date(c);
     if (isActiveAt(s, new Date(c + 1), timeZone) !== current) return new Date(c + 1);
   }
   return null;

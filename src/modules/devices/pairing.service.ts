@@ -12,7 +12,6 @@ const CODE_LENGTH = 8;
 const REGISTRATIONS_PER_ADDRESS = 10;
 const CLAIM_FAILURES_PER_TENANT = 20;
 const WINDOW_SECONDS = 600;
-const POLL_INTERVAL_SECONDS = 5;
 
 type PollRecord = { state: 'pending'; expiresAt: number } | { state: 'claimed'; expiresAt: number; deviceKey: string; deviceId: string };
 
@@ -33,7 +32,7 @@ export async function registerDevice(ctx: Context): Promise<PairingTicket> {
     const code = Array.from({ length: CODE_LENGTH }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
     if (await store.setIfAbsent(codeKey(code), JSON.stringify({ poll: sha256(pollingSecret), expiresAt }), ttl)) {
       await store.set(pollKey(pollingSecret), JSON.stringify({ state: 'pending', expiresAt } satisfies PollRecord), ttl);
-      return { pairingCode: `${code.slice(0, 4)}-${code.slice(4)}`, pollingSecret, expiresAt: new Date(expiresAt), pollIntervalSeconds: POLL_INTERVAL_SECONDS };
+      return { pairingCode: `${code.slice(0, 4)}-${code.slice(4)}`, pollingSecret, expiresAt: new Date(expiresAt), pollIntervalSeconds: Math.max(1, Math.min(5, Math.floor(ttl / 10))) };
     }
   }
   throw new Error('could not allocate a pairing code');
