@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { migrateCommand } from './commands/migrate.js';
+import { persistedCommands } from './commands/persisted.js';
 import { rlsCommand } from './commands/rls.js';
 import { tenantCommands } from './commands/tenants.js';
 import { CliRuntime, exitCodeFor } from './runtime.js';
@@ -18,6 +19,7 @@ program.command('serve').description('run the gateway (as `npm start`)').action(
 migrateCommand(program, rt);
 rlsCommand(program, rt);
 tenantCommands(program, rt);
+persistedCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { openDatabase } from '../../src/db/client.js';
+import { loadManifest, MANIFEST_PATH } from '../../src/persisted/manifest.js';
 import { runCli } from '../support/cli.js';
 import { RUNTIME_LOGIN, withDatabase } from '../support/global-setup.js';
 import { PASSWORD, uniq } from '../support/harness.js';
@@ -141,6 +142,18 @@ describe('anthias CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
     expect((await cli('list-tenants')).stdout).toBe(before);
+  });
+
+  it('retires a trusted document in the manifest it is given, and refuses an unknown hash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anthias-manifest-'));
+    const copy = join(dir, 'manifest.json');
+    copyFileSync(MANIFEST_PATH, copy);
+    const [hash] = Object.keys(JSON.parse(readFileSync(copy, 'utf8')) as Record<string, unknown>);
+    const r = await cli('retire-persisted-query', hash!, '--manifest', copy);
+    expect(r.code).toBe(0);
+    expect(loadManifest(copy).has(hash!)).toBe(false);
+    expect((await cli('retire-persisted-query', 'f'.repeat(64), '--manifest', copy)).code).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses an unknown tenant in validate-tenant with exit 2', async () => {
