@@ -4,6 +4,8 @@ import type { KeyValueStore } from './cache/kv-store.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import type { Logger } from './logger.js';
+import type { Mailer } from './mail/mailer.js';
+import type { DnsResolver } from './modules/domains/dns.js';
 import type { Manifest } from './persisted/manifest.js';
 import type { TenantDirectory } from './tenancy/tenant-directory.js';
 
@@ -17,5 +19,7 @@ export type AppDeps = {
   loginThrottle: LoginThrottle;
   /** Trusted documents (hash → text), loaded once at start. */
   manifest: Manifest;
+  mailer: Mailer;
+  dns: DnsResolver;
   log: Logger;
 };

@@ -8,13 +8,18 @@ import { openDatabase } from './db/client.js';
 import { buildGatewaySchema } from './graphql/schema.js';
 import { buildHttpServer } from './http/server.js';
 import type { Logger } from './logger.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
+import { type DnsResolver, systemDns } from './modules/domains/dns.js';
 import { loadManifest } from './persisted/manifest.js';
 import { TenantDirectory } from './tenancy/tenant-directory.js';
 
 export type App = { deps: AppDeps; http: FastifyInstance; close(): Promise<void> };
 
+/** The outside world, replaceable by tests (DESIGN: fake only what is outside). */
+export type Outside = { mailer?: Mailer; dns?: DnsResolver };
+
 /** The composition root: every long-lived dependency is made here, once. */
-export async function createApp(config: Config, log: Logger): Promise<App> {
+export async function createApp(config: Config, log: Logger, outside: Outside = {}): Promise<App> {
   const database = await openDatabase({ url: config.db.url, ...config.db });
   const store = createStore(config.redis, log);
   const directory = new TenantDirectory(database.db, store, config.tenantCacheTtlSeconds);
@@ -26,6 +31,8 @@ export async function createApp(config: Config, log: Logger): Promise<App> {
     sessions: new Sessions(store, config.sessionTtlSeconds),
     loginThrottle: new LoginThrottle(store, config.loginFailures),
     manifest: loadManifest(),
+    mailer: outside.mailer ?? createMailer(config.mail, log),
+    dns: outside.dns ?? systemDns,
     log,
   };
   const http = await buildHttpServer(deps, await buildGatewaySchema());

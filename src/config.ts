@@ -38,6 +38,10 @@ const envSchema = z.object({
   DEVICE_OFFLINE_AFTER_SECONDS: int(120),
   PAIRING_CODE_TTL_SECONDS: int(600),
   PERSISTED_QUERIES_ONLY: bool.default(false),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('Anthias Cloud <no-reply@localhost>'),
+  INVITATION_TTL_HOURS: int(72),
+  ALLOW_SIGNUP: bool.default(false),
   SERVER_TIMING: bool.optional(),
 });
 
@@ -63,6 +67,9 @@ export type Config = Readonly<{
   devices: { offlineAfterSeconds: number; pairingCodeTtlSeconds: number };
   /** Production lockdown: every client may run only documents of the trusted manifest. */
   persistedQueriesOnly: boolean;
+  mail: { smtpUrl?: string; from: string };
+  invitationTtlHours: number;
+  allowSignup: boolean;
 }>;
 
 export class ConfigError extends Error {
@@ -107,5 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL.replace(/\/$/, ''),
     devices: { offlineAfterSeconds: e.DEVICE_OFFLINE_AFTER_SECONDS, pairingCodeTtlSeconds: e.PAIRING_CODE_TTL_SECONDS },
     persistedQueriesOnly: e.PERSISTED_QUERIES_ONLY,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
+    invitationTtlHours: e.INVITATION_TTL_HOURS,
+    allowSignup: e.ALLOW_SIGNUP,
   });
 }

@@ -53,6 +53,9 @@ export const ruleTree: IRules = {
     devicePlaylist: isDevice,
     qrContents: can('qr.view'),
     qrContent: can('qr.view'),
+    members: can('members.view'),
+    invitations: can('members.view'),
+    domains: can('tenant.manage'),
   },
   Mutation: {
     login: allow,
@@ -74,12 +77,26 @@ export const ruleTree: IRules = {
     createQrContent: can('qr.create'),
     updateQrContent: can('qr.update'),
     deleteQrContent: can('qr.delete'),
+    inviteMember: can('members.invite'),
+    revokeInvitation: can('members.invite'),
+    acceptInvitation: allow,
+    updateMemberRole: can('members.update'),
+    deactivateMember: can('members.update'),
+    reactivateMember: can('members.update'),
+    removeMember: can('members.remove'),
+    transferOwnership: can('tenant.manage'),
+    updateTenantSettings: can('tenant.manage'),
+    addDomain: can('tenant.manage'),
+    verifyDomain: can('tenant.manage'),
+    removeDomain: can('tenant.manage'),
+    signUp: allow,
   },
   // Name, subdomain and theme are public (a sign-in page paints itself); the rest is for members.
   Tenant: {
     plan: isMember,
     limits: isMember,
     contactEmail: isMember,
+    usage: isMember,
   },
 };
 

@@ -16,8 +16,7 @@ export class CliRuntime {
 
   constructor() {
     this.config = loadConfig();
-    // Commands print their own results; the logger only speaks up for errors unless told otherwise.
-    this.log = createLogger(process.env.LOG_LEVEL ?? 'error');
+    this.log = createLogger(process.env.LOG_LEVEL ?? 'warn', false, 2);
   }
 
   /** Operators act as the migration owner (MIGRATION_DATABASE_URL, else DATABASE_URL, else PGlite). */

@@ -9,7 +9,9 @@ import { ApiKeyResolver } from '../modules/api-keys/api-key.resolver.js';
 import { AssetResolver } from '../modules/assets/asset.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { DeviceResolver } from '../modules/devices/device.resolver.js';
+import { DomainResolver } from '../modules/domains/domain.resolver.js';
 import { IdentityResolver } from '../modules/identity/identity.resolver.js';
+import { MemberResolver } from '../modules/members/member.resolver.js';
 import { QrResolver } from '../modules/qr/qr.resolver.js';
 import { TenantResolver } from '../modules/tenants/tenant.resolver.js';
 
@@ -21,6 +23,8 @@ export const resolvers = [
   AuditResolver,
   DeviceResolver,
   QrResolver,
+  MemberResolver,
+  DomainResolver,
 ] as const;
 
 /** The schema as type-graphql declares it (what schema/schema.graphql records). */

@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import type { Context } from '../graphql/context.js';
 import { createLoaders } from '../graphql/loaders.js';
 import { requireTrusted } from '../persisted/trusted-documents.js';
+import { enforceRequestLimit } from './request-limit.js';
 import { resolveTenant } from './resolve-tenant.js';
 import { RequestTransaction } from './tenant-transaction.js';
 
@@ -28,6 +29,7 @@ export async function buildContext(deps: AppDeps, req: FastifyRequest): Promise<
   if (boundTo && tenant && boundTo !== tenant.id) {
     throw AppError.request('FORBIDDEN', 'This credential belongs to another organisation');
   }
+  if (tenant) await enforceRequestLimit(deps, tenant);
   const db: RequestTransaction = new RequestTransaction(deps.database.db, () => ({
     tenantId: tenant?.id ?? null,
     userId: actingUserId(principal),

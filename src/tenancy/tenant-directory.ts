@@ -2,8 +2,11 @@ import { sql } from 'drizzle-orm';
 import type { KeyValueStore } from '../cache/kv-store.js';
 import type { Database } from '../db/client.js';
 import { rows } from '../db/rows.js';
+import type { Plan } from '../db/schema/index.js';
+import { PLAN_LIMITS } from '../modules/tenants/plans.js';
 
-export type ResolvedTenant = { id: string; subdomain: string; status: 'active' | 'suspended' };
+export type ResolvedTenant = { id: string; subdomain: string; status: 'active' | 'suspended'; requestsPerMinute: number };
+type ResolutionRow = Omit<ResolvedTenant, 'requestsPerMinute'> & { plan: Plan; requests_per_minute: number | null };
 export type TenantLookup = 'domain' | 'subdomain' | 'id';
 
 const cacheKey = (kind: TenantLookup, value: string) => `tenant:${kind}:${value.toLowerCase()}`;
@@ -23,11 +26,14 @@ export class TenantDirectory {
     const key = cacheKey(kind, value);
     const cached = await this.store.get(key);
     if (cached) return JSON.parse(cached) as ResolvedTenant;
-    const [tenant] = await rows<ResolvedTenant>(
-      this.db,
-      sql`select id, subdomain, status from anthias_resolve_tenant(${kind}, ${value})`,
-    );
-    if (!tenant) return null;
+    const [row] = await rows<ResolutionRow>(this.db, sql`select * from anthias_resolve_tenant(${kind}, ${value})`);
+    if (!row) return null;
+    const tenant: ResolvedTenant = {
+      id: row.id,
+      subdomain: row.subdomain,
+      status: row.status,
+      requestsPerMinute: row.requests_per_minute ?? PLAN_LIMITS[row.plan].requestsPerMinute,
+    };
     await this.store.set(key, JSON.stringify(tenant), this.ttlSeconds);
     return tenant;
   }

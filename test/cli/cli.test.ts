@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -153,6 +153,42 @@ describe('anthias CLI', () => {
     expect(r.code).toBe(0);
     expect(loadManifest(copy).has(hash!)).toBe(false);
     expect((await cli('retire-persisted-query', 'f'.repeat(64), '--manifest', copy)).code).toBe(2);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('set-plan changes the plan and overrides; bad plans and numbers exit 2', async () => {
+    const sub = uniq('plan');
+    await cli(...ownerArgs(sub));
+    expect((await cli('set-plan', sub, 'enterprise', '--max-assets', '7')).code).toBe(0);
+    expect((await cli('validate-tenant', sub)).stdout).toMatch(/^assets\s+ok\s+0 of 7$/m);
+    expect((await cli('validate-tenant', sub)).stdout).toMatch(/^devices\s+ok\s+0 of 1000$/m);
+    expect((await cli('set-plan', sub, 'platinum')).code).toBe(2);
+    expect((await cli('set-plan', sub, 'basic', '--max-users', 'lots')).code).toBe(2);
+    expect((await cli('set-plan', 'no-such-tenant', 'basic')).code).toBe(2);
+  });
+
+  it('bulk-create-tenants creates every row with an owner invitation, or none', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'anthias-csv-'));
+    const [s1, s2] = [uniq('bulk'), uniq('bulk')];
+    const header = 'name,subdomain,plan_type,contact_email,max_assets,max_users';
+    const good = join(dir, 'good.csv');
+    writeFileSync(good, `${header}\nFirst Co,${s1},basic,one@${s1}.test,50,3\nSecond Co,${s2},enterprise,two@${s2}.test,,\n`);
+    const r = await cli('bulk-create-tenants', good);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => l.split(' ')[1])).toEqual([s1, s2]);
+    expect(r.stderr).toContain(`one@${s1}.test`); // no SMTP here: the invitation mail goes to the log
+    expect((await cli('validate-tenant', s1)).stdout).toMatch(/^assets\s+ok\s+0 of 50$/m);
+
+    const before = (await cli('list-tenants')).stdout;
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, `${header}\nFine Co,${uniq('ok')},basic,ok@x.test,,\nBad Co,Bad_Sub,basic,bad@x.test,,\n`);
+    const refused = await cli('bulk-create-tenants', bad);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/line 3: subdomain/);
+    const taken = join(dir, 'taken.csv');
+    writeFileSync(taken, `${header}\nFresh Co,${uniq('ok')},basic,ok@x.test,,\nAgain Co,${s1},basic,a@x.test,,\n`);
+    expect((await cli('bulk-create-tenants', taken)).code).toBe(2);
+    expect((await cli('list-tenants')).stdout).toBe(before);
     rmSync(dir, { recursive: true, force: true });
   });
 

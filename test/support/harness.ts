@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { inject } from 'vitest';
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type Outside } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database, type DatabaseHandle, type Tx } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
@@ -65,9 +65,9 @@ export type Member = { userId: string; email: string; password: string };
 export type SeededTenant = { id: string; subdomain: string; ownerId: string; ownerEmail: string; password: string };
 
 /** Boots the real gateway on a loopback port, against the run's database and Redis. */
-export async function startHarness(extraEnv: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(extraEnv: Record<string, string> = {}, outside: Outside = {}): Promise<Harness> {
   const config = loadConfig(testEnv(extraEnv));
-  const app = await createApp(config, createLogger('silent'));
+  const app = await createApp(config, createLogger('silent'), outside);
   let adminHandle: DatabaseHandle | undefined;
   if (app.deps.database.kind === 'pglite') await app.deps.database.migrate();
   else adminHandle = await openDatabase({ ...config.db, url: config.db.migrationUrl, poolSize: 2 });

@@ -1,8 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { parse } from 'csv-parse/sync';
+import { badInput } from '../../errors.js';
+import { createMailer } from '../../mail/mailer.js';
+import { invitationMail } from '../../modules/members/invitation-mail.js';
 import {
   createTenant,
   listTenants,
+  bulkCreateTenants,
+  type BulkRow,
   renameSubdomain,
+  setPlan,
   setTenantStatus,
   validateTenant,
 } from '../../modules/tenants/tenant-admin.service.js';
@@ -99,5 +107,41 @@ export function tenantCommands(program: Command, rt: () => CliRuntime): void {
       const runtime = rt();
       await setTenantStatus((await runtime.admin()).db, await runtime.directory(), subdomain, 'active');
       process.stdout.write(`${subdomain} reactivated\n`);
+    });
+
+  program
+    .command('set-plan')
+    .description("change a tenant's plan and, optionally, its own limits")
+    .argument('<subdomain>')
+    .argument('<plan>', 'basic | professional | enterprise')
+    .option('--max-assets <n>', 'override the plan limit', wholeNumber)
+    .option('--max-users <n>', 'override the plan limit', wholeNumber)
+    .option('--max-devices <n>', 'override the plan limit', wholeNumber)
+    .action(async (subdomain: string, plan: string, o: { maxAssets?: number; maxUsers?: number; maxDevices?: number }) => {
+      const runtime = rt();
+      await setPlan((await runtime.admin()).db, await runtime.directory(), subdomain, { plan, ...o });
+      process.stdout.write(`${subdomain} is on ${plan}\n`);
+    });
+
+  program
+    .command('bulk-create-tenants')
+    .description('create the tenants of a CSV (name,subdomain,plan_type,contact_email,max_assets,max_users), all or none; each contact is invited as owner')
+    .argument('<file>', 'CSV file with a header line')
+    .action(async (file: string) => {
+      const runtime = rt();
+      let records: BulkRow[];
+      try {
+        records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as BulkRow[];
+      } catch (err) {
+        throw badInput('file', err instanceof Error ? err.message : String(err));
+      }
+      if (!records.length) throw badInput('file', 'has no rows');
+      const { config, log } = runtime;
+      const created = await bulkCreateTenants((await runtime.admin()).db, records, config.invitationTtlHours);
+      const mailer = createMailer(config.mail, log);
+      for (const t of created) {
+        await mailer.send(invitationMail(t.contactEmail, t.name, 'owner', t.token, config.publicUrl, config.invitationTtlHours));
+        process.stdout.write(`${t.id} ${t.subdomain}\n`);
+      }
     });
 }

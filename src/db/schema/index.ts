@@ -7,3 +7,4 @@ export * from './devices.js';
 export * from './qr-contents.js';
 export * from './api-keys.js';
 export * from './audit-logs.js';
+export * from './invitations.js';

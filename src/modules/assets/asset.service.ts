@@ -7,6 +7,7 @@ import type { Context } from '../../graphql/context.js';
 import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
+import { assertQuota } from '../tenants/quota.js';
 import { tenantTimeZone } from '../tenants/tenant.service.js';
 import type { AssetFilter, CreateAssetInput, UpdateAssetInput } from './asset.input.js';
 import { type Asset, AssetOrder } from './asset.type.js';
@@ -108,6 +109,7 @@ export async function createAsset(ctx: Context, input: CreateAssetInput): Promis
     playTimeTo: input.playTimeTo ?? null,
     labels: input.labels ?? [],
   });
+  await assertQuota(ctx, 'assets');
   const userId = actingUserId(ctx.principal);
   const tx = await ctx.db.get();
   const [row] = await tx

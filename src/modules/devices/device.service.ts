@@ -10,6 +10,7 @@ import { LABEL } from '../assets/asset.validation.js';
 import { isValidTimeZone } from '../assets/schedule.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
+import { assertQuota } from '../tenants/quota.js';
 import { type CreateDeviceInput, type Device, type DeviceFilter, DeviceStatus, type DeviceWithKey, type UpdateDeviceInput } from './device.type.js';
 
 export type DeviceRow = typeof devices.$inferSelect;
@@ -84,6 +85,7 @@ export async function insertDevice(ctx: Context, input: CreateDeviceInput, actio
     timezone: input.timezone ?? null,
     labels: input.labels ?? [],
   });
+  await assertQuota(ctx, 'devices');
   const { key, prefix, hash } = mintKey('dk');
   const tx = await ctx.db.get();
   const [row] = await tx

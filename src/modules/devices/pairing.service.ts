@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { sha256 } from '../../auth/tokens.js';
 import { AppError, badInput } from '../../errors.js';
 import type { Context } from '../../graphql/context.js';
+import { assertQuota } from '../tenants/quota.js';
 import type { DeviceWithKey } from './device.type.js';
 import { insertDevice } from './device.service.js';
 import { type PairingStatus, type PairingTicket, PairingState } from './pairing.type.js';
@@ -48,6 +49,7 @@ export async function claimDevice(ctx: Context, pairingCode: string, name: strin
   if (Number((await store.get(failures)) ?? 0) >= CLAIM_FAILURES_PER_TENANT) {
     throw new AppError('RATE_LIMITED', 'Too many wrong pairing codes; try again later');
   }
+  await assertQuota(ctx, 'devices'); // before the single-use code is spent
   const raw = await store.take(codeKey(normalise(pairingCode)));
   if (!raw) {
     await store.incr(failures, WINDOW_SECONDS);

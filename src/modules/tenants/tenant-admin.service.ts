@@ -2,9 +2,11 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, passwordProblem, verifyPassword } from '../../auth/passwords.js';
 import type { Database } from '../../db/client.js';
-import { assets, auditLogs, devices, PLANS, type Plan, tenants, tenantUsers, users } from '../../db/schema/index.js';
+import { assets, auditLogs, devices, invitations, PLANS, type Plan, tenants, tenantUsers, users } from '../../db/schema/index.js';
 import { badInput } from '../../errors.js';
 import { subdomainProblem } from '../../tenancy/subdomain.js';
+import { diff } from '../audit/diff.js';
+import { newInvitationToken } from '../members/invitation-mail.js';
 import type { TenantDirectory } from '../../tenancy/tenant-directory.js';
 import { effectiveLimits } from './plans.js';
 
@@ -193,4 +195,95 @@ export async function setTenantStatus(
     });
   });
   await directory.invalidate({ id: tenant.id, subdomains: [subdomain] });
+}
+
+export type PlanChange = { plan: string; maxAssets?: number; maxUsers?: number; maxDevices?: number };
+
+/** Moves a tenant to a plan, optionally overriding its limits; the request limit follows at once. */
+export async function setPlan(db: Database, directory: TenantDirectory, subdomain: string, change: PlanChange): Promise<void> {
+  if (!(PLANS as readonly string[]).includes(change.plan)) throw badInput('plan', `must be one of ${PLANS.join(', ')}`);
+  const tenant = await tenantBySubdomain(db, subdomain);
+  const next = {
+    plan: change.plan as Plan,
+    maxAssets: change.maxAssets ?? tenant.maxAssets,
+    maxUsers: change.maxUsers ?? tenant.maxUsers,
+    maxDevices: change.maxDevices ?? tenant.maxDevices,
+  };
+  await db.transaction(async (tx) => {
+    await tx.update(tenants).set({ ...next, updatedAt: new Date() }).where(eq(tenants.id, tenant.id));
+    await tx.insert(auditLogs).values({
+      tenantId: tenant.id,
+      actorType: 'system',
+      action: 'tenant.plan',
+      targetType: 'tenant',
+      targetId: tenant.id,
+      changes: diff(tenant, { ...tenant, ...next }, ['plan', 'maxAssets', 'maxUsers', 'maxDevices']),
+    });
+  });
+  await directory.invalidate({ id: tenant.id, subdomains: [subdomain] });
+}
+
+export type BulkRow = { name: string; subdomain: string; plan_type: string; contact_email: string; max_assets?: string; max_users?: string };
+export type BulkCreated = { id: string; subdomain: string; name: string; contactEmail: string; token: string };
+
+const optionalCount = (value: string | undefined, field: string): number | undefined => {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (!/^\d+$/.test(value.trim())) throw badInput(field, 'must be a whole number ≥ 0');
+  return Number(value);
+};
+
+/**
+ * Creates every tenant of a CSV in one transaction, or none: each row is checked first (errors
+ * name the line), and each tenant's contact gets an owner invitation (the CSV has no passwords).
+ */
+export async function bulkCreateTenants(db: Database, rowsIn: BulkRow[], invitationTtlHours: number): Promise<BulkCreated[]> {
+  const seen = new Set<string>();
+  const checked = rowsIn.map((row, i) => {
+    const line = i + 2; // line 1 is the header
+    try {
+      const input = {
+        name: row.name ?? '',
+        subdomain: (row.subdomain ?? '').trim(),
+        plan: (row.plan_type ?? '').trim(),
+        contactEmail: (row.contact_email ?? '').trim().toLowerCase(),
+        maxAssets: optionalCount(row.max_assets, 'max_assets'),
+        maxUsers: optionalCount(row.max_users, 'max_users'),
+      };
+      checkNewTenant({ ...input, ownerEmail: input.contactEmail, ownerPassword: 'Unused-Password-1' });
+      if (seen.has(input.subdomain)) throw badInput('subdomain', `"${input.subdomain}" appears twice in the file`);
+      seen.add(input.subdomain);
+      return input;
+    } catch (err) {
+      if (err instanceof Error) err.message = `line ${line}: ${err.message.replace('owner-email', 'contact_email')}`;
+      throw err;
+    }
+  });
+  try {
+    return await db.transaction(async (tx) => {
+      const created: BulkCreated[] = [];
+      for (const t of checked) {
+        const [tenant] = await tx
+          .insert(tenants)
+          .values({ name: t.name.trim(), subdomain: t.subdomain, plan: t.plan as Plan, contactEmail: t.contactEmail, maxAssets: t.maxAssets, maxUsers: t.maxUsers })
+          .onConflictDoNothing()
+          .returning({ id: tenants.id });
+        if (!tenant) throw badInput('subdomain', `"${t.subdomain}" is taken`);
+        const { token, tokenHash, expiresAt } = newInvitationToken(invitationTtlHours);
+        await tx.insert(invitations).values({ tenantId: tenant.id, email: t.contactEmail, role: 'owner', tokenHash, expiresAt });
+        await tx.insert(auditLogs).values({
+          tenantId: tenant.id,
+          actorType: 'system',
+          action: 'tenant.create',
+          targetType: 'tenant',
+          targetId: tenant.id,
+          changes: { subdomain: { after: t.subdomain }, plan: { after: t.plan }, ownerInvitation: { after: t.contactEmail } },
+        });
+        created.push({ id: tenant.id, subdomain: t.subdomain, name: t.name.trim(), contactEmail: t.contactEmail, token });
+      }
+      return created;
+    });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw badInput('subdomain', 'one of the subdomains is taken');
+    throw err;
+  }
 }

@@ -25,6 +25,14 @@ export class TenantTheme {
   @Field(() => String, { nullable: true }) logoUrl?: string | null;
 }
 
+@ObjectType({ description: 'What the organisation uses, against its limits.' })
+export class TenantUsage {
+  @Field(() => Int) assets: number;
+  @Field(() => Int) devices: number;
+  @Field(() => Int, { description: 'Active members plus pending invitations: both hold a seat.' }) users: number;
+  @Field(() => Int) pendingInvitations: number;
+}
+
 @ObjectType({ description: 'An organisation (tenant) of the platform.' })
 export class Tenant {
   @Field(() => ID) id: string;

@@ -1,0 +1,44 @@
+import { and, count, eq, gt, isNull } from 'drizzle-orm';
+import type { Tx } from '../../db/client.js';
+import { assets, devices, invitations, tenants, tenantUsers } from '../../db/schema/index.js';
+import { AppError } from '../../errors.js';
+import type { Context } from '../../graphql/context.js';
+import { effectiveLimits, type Limits } from './plans.js';
+
+export type Usage = { assets: number; devices: number; users: number; pendingInvitations: number };
+type Resource = 'assets' | 'devices' | 'users';
+
+const LIMIT_OF: Record<Resource, keyof Limits> = { assets: 'maxAssets', devices: 'maxDevices', users: 'maxUsers' };
+
+/** What the tenant uses; seats count active members and pending invitations alike. */
+export async function usage(tx: Tx, resource?: Resource): Promise<Usage> {
+  const n = async (q: Promise<{ n: number }[]>) => (await q)[0]?.n ?? 0;
+  const need = (r: Resource) => !resource || resource === r;
+  const [assetCount, deviceCount, members, pending] = await Promise.all([
+    need('assets') ? n(tx.select({ n: count() }).from(assets)) : 0,
+    need('devices') ? n(tx.select({ n: count() }).from(devices)) : 0,
+    need('users') ? n(tx.select({ n: count() }).from(tenantUsers).where(eq(tenantUsers.isActive, true))) : 0,
+    need('users')
+      ? n(tx.select({ n: count() }).from(invitations).where(and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, new Date()))))
+      : 0,
+  ]);
+  return { assets: assetCount, devices: deviceCount, users: members + pending, pendingInvitations: pending };
+}
+
+/**
+ * Refuses a creation that would pass the limit. The tenant row is locked first, so concurrent
+ * creations of one tenant queue here and each counts what the previous ones committed.
+ */
+export async function assertQuota(ctx: Context, resource: Resource, adding = 1): Promise<void> {
+  const tx = await ctx.db.get();
+  const [tenant] = await tx
+    .select({ plan: tenants.plan, maxAssets: tenants.maxAssets, maxUsers: tenants.maxUsers, maxDevices: tenants.maxDevices, requestsPerMinute: tenants.requestsPerMinute })
+    .from(tenants)
+    .where(eq(tenants.id, ctx.tenant!.id))
+    .for('update');
+  const limit = effectiveLimits(tenant!)[LIMIT_OF[resource]];
+  const used = (await usage(tx, resource))[resource];
+  if (used + adding > limit) {
+    throw new AppError('QUOTA_EXCEEDED', `The plan allows ${limit} ${resource}; ${used} in use`, { resource, limit, usage: used });
+  }
+}
