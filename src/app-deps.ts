@@ -1,5 +1,6 @@
 import type { LoginThrottle } from './auth/login-throttle.js';
 import type { Sessions } from './auth/sessions.js';
+import type { InvalidationBus } from './cache/invalidation-bus.js';
 import type { KeyValueStore } from './cache/kv-store.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
@@ -14,6 +15,8 @@ export type AppDeps = {
   config: Config;
   database: DatabaseHandle;
   store: KeyValueStore;
+  /** In-process caches that every instance drops together. */
+  bus: InvalidationBus;
   directory: TenantDirectory;
   sessions: Sessions;
   loginThrottle: LoginThrottle;

@@ -3,6 +3,7 @@ import type { AppDeps } from './app-deps.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { Sessions } from './auth/sessions.js';
 import { createStore } from './cache/index.js';
+import { InvalidationBus } from './cache/invalidation-bus.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { buildGatewaySchema } from './graphql/schema.js';
@@ -22,13 +23,16 @@ export type Outside = { mailer?: Mailer; dns?: DnsResolver };
 export async function createApp(config: Config, log: Logger, outside: Outside = {}): Promise<App> {
   const database = await openDatabase({ url: config.db.url, ...config.db });
   const store = createStore(config.redis, log);
-  const directory = new TenantDirectory(database.db, store, config.tenantCacheTtlSeconds);
+  const bus = new InvalidationBus(store, log);
+  await bus.start();
+  const directory = new TenantDirectory(database.db, store, bus, config.tenantCacheTtlSeconds);
   const deps: AppDeps = {
     config,
     database,
     store,
+    bus,
     directory,
-    sessions: new Sessions(store, config.sessionTtlSeconds),
+    sessions: new Sessions(store, bus, config.sessionTtlSeconds),
     loginThrottle: new LoginThrottle(store, config.loginFailures),
     manifest: loadManifest(),
     mailer: outside.mailer ?? createMailer(config.mail, log),
@@ -41,6 +45,7 @@ export async function createApp(config: Config, log: Logger, outside: Outside = 
     http,
     async close() {
       await http.close();
+      await bus.stop();
       await store.close();
       await database.close();
     },

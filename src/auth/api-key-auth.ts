@@ -1,4 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
+import type { InvalidationBus } from '../cache/invalidation-bus.js';
 import type { KeyValueStore } from '../cache/kv-store.js';
 import type { Database } from '../db/client.js';
 import { rows } from '../db/rows.js';
@@ -28,9 +29,15 @@ export function touchApiKey(db: Database, store: KeyValueStore, log: Logger, key
   })().catch((err: unknown) => log.warn({ err }, 'could not record API key use'));
 }
 
-/** Finds an API key by its public prefix (SECURITY DEFINER look-up) and checks secret, revocation and expiry. */
-export async function authenticateApiKey(db: Database, prefix: string, secret: string): Promise<Principal | null> {
-  const [key] = await rows<KeyRow>(db, sql`select * from anthias_api_key_lookup(${prefix})`);
+export const API_KEY_CACHE = 'api-keys';
+
+/**
+ * Finds an API key by its public prefix (SECURITY DEFINER look-up, remembered briefly in this
+ * process; revocation drops it everywhere) and checks secret, revocation and expiry.
+ */
+export async function authenticateApiKey(db: Database, bus: InvalidationBus, prefix: string, secret: string): Promise<Principal | null> {
+  const cache = bus.cache<KeyRow | null>(API_KEY_CACHE, 30_000);
+  const key = await cache.getOrLoad(prefix, async () => (await rows<KeyRow>(db, sql`select * from anthias_api_key_lookup(${prefix})`))[0] ?? null);
   if (!key || !sameHash(key.key_hash, sha256(secret))) return null;
   if (key.revoked_at) return null;
   if (key.expires_at && new Date(key.expires_at).getTime() <= Date.now()) return null;

@@ -24,6 +24,6 @@ async function principalOf(deps: AppDeps, credential: ParsedCredential): Promise
     const session = await deps.sessions.resolve(credential.secret);
     return session && { kind: 'user', userId: session.userId, sessionId: session.sessionId };
   }
-  if (credential.kind === 'ak') return authenticateApiKey(deps.database.db, credential.prefix!, credential.secret);
-  return authenticateDeviceKey(deps.database.db, credential.prefix!, credential.secret);
+  if (credential.kind === 'ak') return authenticateApiKey(deps.database.db, deps.bus, credential.prefix!, credential.secret);
+  return authenticateDeviceKey(deps.database.db, deps.bus, credential.prefix!, credential.secret);
 }

@@ -1,22 +1,34 @@
 import { and, eq } from 'drizzle-orm';
-import { tenantUsers } from '../db/schema/index.js';
+import { type Role, tenantUsers } from '../db/schema/index.js';
 import type { Context } from '../graphql/context.js';
 import { isPermission, NO_PERMISSIONS, type Permission, ROLE_PERMISSIONS } from './permissions.js';
 import { actingUserId } from './principal.js';
 
+const MEMBERSHIP_CACHE = 'memberships';
+type MembershipGrant = { role: Role; permissions: string[] };
+
+/** A membership changed: once committed, every instance forgets what it knew of it. */
+export function forgetMembership(ctx: Context, tenantId: string, userId: string): void {
+  ctx.db.afterCommit(() => ctx.deps.bus.invalidate(MEMBERSHIP_CACHE, [`${tenantId}:${userId}`]));
+}
+
 /**
  * The caller's permissions in the resolved tenant: the membership's role plus its extra
  * permissions; an API key gets the intersection of its own list and its creator's current rights.
- * Read inside the request's transaction, so RLS confines the membership to this tenant.
+ * Read inside the request's transaction, so RLS confines the membership to this tenant, and
+ * remembered briefly in this process (member changes drop it on every instance).
  */
 export async function loadPermissions(ctx: Context): Promise<ReadonlySet<Permission>> {
   const userId = actingUserId(ctx.principal);
   if (!ctx.tenant || !userId) return NO_PERMISSIONS;
-  const tx = await ctx.db.get();
-  const [membership] = await tx
-    .select({ role: tenantUsers.role, permissions: tenantUsers.permissions })
-    .from(tenantUsers)
-    .where(and(eq(tenantUsers.userId, userId), eq(tenantUsers.isActive, true)));
+  const membership = await ctx.deps.bus.cache<MembershipGrant | null>(MEMBERSHIP_CACHE, 30_000).getOrLoad(`${ctx.tenant.id}:${userId}`, async () => {
+    const tx = await ctx.db.get();
+    const [found] = await tx
+      .select({ role: tenantUsers.role, permissions: tenantUsers.permissions })
+      .from(tenantUsers)
+      .where(and(eq(tenantUsers.userId, userId), eq(tenantUsers.isActive, true)));
+    return found ?? null;
+  });
   if (!membership) return NO_PERMISSIONS;
   const granted = new Set<Permission>(ROLE_PERMISSIONS[membership.role]);
   for (const extra of membership.permissions) if (isPermission(extra)) granted.add(extra);

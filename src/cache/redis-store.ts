@@ -19,6 +19,10 @@ export class RedisStore implements KeyValueStore {
     return this.client.get(key);
   }
 
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    return this.client.mget(...keys);
+  }
+
   async set(key: string, value: string, ttlSeconds?: number): Promise<void> {
     if (ttlSeconds) await this.client.set(key, value, 'EX', ttlSeconds);
     else await this.client.set(key, value);

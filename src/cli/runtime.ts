@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { KeyValueStore } from '../cache/kv-store.js';
 import { createStore } from '../cache/index.js';
+import { InvalidationBus } from '../cache/invalidation-bus.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { AppError } from '../errors.js';
@@ -35,7 +36,9 @@ export class CliRuntime {
   }
 
   async directory(): Promise<TenantDirectory> {
-    return new TenantDirectory((await this.admin()).db, this.store(), this.config.tenantCacheTtlSeconds);
+    // Publishing only: the running gateways drop their copies when the CLI changes a tenant.
+    const bus = new InvalidationBus(this.store(), this.log);
+    return new TenantDirectory((await this.admin()).db, this.store(), bus, this.config.tenantCacheTtlSeconds);
   }
 
   /** The login role requests use, which `rls validate` checks as well. */

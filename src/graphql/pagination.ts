@@ -67,15 +67,26 @@ export type Page<T> = {
   edges: { cursor: string; node: T }[];
   nodes: T[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
-  totalCount: number;
+  totalCount: PromiseLike<number>;
 };
+
+/**
+ * Counts only if a client asks for totalCount: GraphQL awaits a field's value only when the
+ * field is selected, and this thenable starts its query on the first `then`.
+ */
+function lazyCount(count: () => Promise<number>): PromiseLike<number> {
+  let started: Promise<number> | undefined;
+  return {
+    then: (onFulfilled, onRejected) => (started ??= count()).then(onFulfilled, onRejected),
+  };
+}
 
 /** Builds the page from `limit + 1` fetched rows (the extra one only says whether more exist). */
 export function toPage<R extends { id: string; sortKey: string }, T>(
   ordering: Ordering,
   fetched: R[],
   limit: number,
-  totalCount: number,
+  count: () => Promise<number>,
   toNode: (row: R) => T,
 ): Page<T> {
   const rows = fetched.slice(0, limit);
@@ -84,7 +95,7 @@ export function toPage<R extends { id: string; sortKey: string }, T>(
     edges,
     nodes: edges.map((e) => e.node),
     pageInfo: { hasNextPage: fetched.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-    totalCount,
+    totalCount: lazyCount(count),
   };
 }
 
@@ -108,7 +119,8 @@ export function Connection<T extends object>(node: ClassType<T>, name: string) {
     @Field(() => [Edge]) edges: Edge[];
     @Field(() => [node], { description: 'The nodes of `edges`, for clients that need no cursors.' }) nodes: T[];
     @Field(() => PageInfo) pageInfo: PageInfo;
-    @Field(() => Int, { description: 'How many items match the filter, over all pages.' }) totalCount: number;
+    @Field(() => Int, { description: 'How many items match the filter, over all pages (counted only when asked for).' })
+    totalCount: number;
   }
   return ConnectionType;
 }

@@ -1,4 +1,5 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import { API_KEY_CACHE } from '../../auth/api-key-auth.js';
 import { isPermission } from '../../auth/permissions.js';
 import { actingUserId } from '../../auth/principal.js';
 import { mintKey } from '../../auth/tokens.js';
@@ -56,7 +57,7 @@ export async function listApiKeys(ctx: Context): Promise<ApiKey[]> {
   return tx.select(PUBLIC_COLUMNS).from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
 }
 
-/** Takes effect on the key's next request: authentication reads the key's row every time. */
+/** Takes effect on the key's next request: the commit drops every instance's cached copy. */
 export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
   const tx = await ctx.db.get();
   const [before] = await tx.select(PUBLIC_COLUMNS).from(apiKeys).where(eq(apiKeys.id, id)).for('update');
@@ -68,5 +69,6 @@ export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
     .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
     .returning(PUBLIC_COLUMNS);
   await recordAudit(ctx, { action: 'api_key.revoke', targetType: 'api_key', targetId: id, changes: diff(before, after!, AUDITED) });
+  ctx.db.afterCommit(() => ctx.deps.bus.invalidate(API_KEY_CACHE, [before.prefix]));
   return after!;
 }

@@ -7,6 +7,7 @@ import type { Context } from '../../graphql/context.js';
 import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
+import { dropPlaylists } from '../devices/playlist-cache.js';
 import { assertQuota } from '../tenants/quota.js';
 import { tenantTimeZone } from '../tenants/tenant.service.js';
 import type { AssetFilter, CreateAssetInput, UpdateAssetInput } from './asset.input.js';
@@ -81,8 +82,7 @@ export async function listAssets(
     .where(and(where, afterCursor(ordering, assets.id, after)))
     .orderBy(...orderBy(ordering, assets.id))
     .limit(limit + 1);
-  const [total] = await tx.select({ n: count() }).from(assets).where(where);
-  return toPage(ordering, rows, limit, total?.n ?? 0, (r) => toAsset(r.row));
+  return toPage(ordering, rows, limit, async () => (await tx.select({ n: count() }).from(assets).where(where))[0]?.n ?? 0, (r) => toAsset(r.row));
 }
 
 export async function getAsset(ctx: Context, id: string): Promise<Asset | null> {
@@ -123,6 +123,7 @@ export async function createAsset(ctx: Context, input: CreateAssetInput): Promis
       updatedBy: userId,
     })
     .returning();
+  dropPlaylists(ctx);
   await recordAudit(ctx, { action: 'asset.create', targetType: 'asset', targetId: row!.id, changes: diff(null, row!, AUDITED) });
   return toAsset(row!);
 }
@@ -168,6 +169,7 @@ export async function updateAsset(ctx: Context, id: string, input: UpdateAssetIn
     { ...after!, playTimeFrom: toHhMm(after!.playTimeFrom), playTimeTo: toHhMm(after!.playTimeTo) },
     AUDITED,
   );
+  dropPlaylists(ctx);
   await recordAudit(ctx, { action: 'asset.update', targetType: 'asset', targetId: id, changes });
   return toAsset(after!);
 }
@@ -176,6 +178,7 @@ export async function deleteAsset(ctx: Context, id: string): Promise<string> {
   const tx = await ctx.db.get();
   const [before] = await tx.delete(assets).where(eq(assets.id, id)).returning();
   if (!before) throw notFound('Asset');
+  dropPlaylists(ctx);
   await recordAudit(ctx, { action: 'asset.delete', targetType: 'asset', targetId: id, changes: diff(before, null, AUDITED) });
   return id;
 }
@@ -199,6 +202,7 @@ export async function reorderAssets(ctx: Context, ids: string[]): Promise<Asset[
     )
     update ${assets} set play_order = ranked.pos, updated_at = now()
     from ranked where ${assets.id} = ranked.id and ${assets.playOrder} <> ranked.pos`);
+  dropPlaylists(ctx);
   await recordAudit(ctx, { action: 'asset.reorder', targetType: 'asset', targetId: null, changes: { order: { after: ids } } });
   const reordered = await tx.select().from(assets).where(inArray(assets.id, ids));
   const byId = new Map(reordered.map((r) => [r.id, r]));

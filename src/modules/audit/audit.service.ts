@@ -56,6 +56,5 @@ export async function listAuditLogs(ctx: Context, filter: AuditFilter, first?: n
     .where(and(where, afterCursor(NEWEST_FIRST, auditLogs.id, after)))
     .orderBy(...orderBy(NEWEST_FIRST, auditLogs.id))
     .limit(limit + 1);
-  const [total] = await tx.select({ n: count() }).from(auditLogs).where(where);
-  return toPage(NEWEST_FIRST, rows, limit, total?.n ?? 0, (r) => r.row);
+  return toPage(NEWEST_FIRST, rows, limit, async () => (await tx.select({ n: count() }).from(auditLogs).where(where))[0]?.n ?? 0, (r) => r.row);
 }

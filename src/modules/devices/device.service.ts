@@ -1,4 +1,5 @@
 import { and, count, eq, ilike, or, type SQL, sql } from 'drizzle-orm';
+import { DEVICE_KEY_CACHE } from '../../auth/device-key-auth.js';
 import { actingUserId } from '../../auth/principal.js';
 import { mintKey } from '../../auth/tokens.js';
 import { containsPattern } from '../../db/like.js';
@@ -11,6 +12,7 @@ import { isValidTimeZone } from '../assets/schedule.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
 import { assertQuota } from '../tenants/quota.js';
+import { dropPlaylists } from './playlist-cache.js';
 import { type CreateDeviceInput, type Device, type DeviceFilter, DeviceStatus, type DeviceWithKey, type UpdateDeviceInput } from './device.type.js';
 
 export type DeviceRow = typeof devices.$inferSelect;
@@ -67,8 +69,7 @@ export async function listDevices(ctx: Context, filter: DeviceFilter | undefined
     .where(and(where, afterCursor(NEWEST_FIRST, devices.id, after)))
     .orderBy(...orderBy(NEWEST_FIRST, devices.id))
     .limit(limit + 1);
-  const [total] = await tx.select({ n: count() }).from(devices).where(where);
-  return toPage(NEWEST_FIRST, rows, limit, total?.n ?? 0, (r) => toDevice(r.row, offlineAfter(ctx)));
+  return toPage(NEWEST_FIRST, rows, limit, async () => (await tx.select({ n: count() }).from(devices).where(where))[0]?.n ?? 0, (r) => toDevice(r.row, offlineAfter(ctx)));
 }
 
 export async function getDevice(ctx: Context, id: string): Promise<Device | null> {
@@ -118,15 +119,22 @@ export async function updateDevice(ctx: Context, id: string, input: UpdateDevice
   const tx = await ctx.db.get();
   const [after] = await tx.update(devices).set({ ...fields, updatedAt: new Date() }).where(eq(devices.id, id)).returning();
   await recordAudit(ctx, { action: 'device.update', targetType: 'device', targetId: id, changes: diff(before, after!, AUDITED) });
+  dropPlaylists(ctx);
   return toDevice(after!, offlineAfter(ctx));
 }
 
-/** Deleting a device kills its key at once: authentication reads the row on every request. */
+/** Rotation and deletion kill the old key at once: every instance drops its cached copy. */
+function forgetKey(ctx: Context, prefix: string | null): void {
+  dropPlaylists(ctx);
+  if (prefix) ctx.db.afterCommit(() => ctx.deps.bus.invalidate(DEVICE_KEY_CACHE, [prefix]));
+}
+
 export async function deleteDevice(ctx: Context, id: string): Promise<string> {
   const tx = await ctx.db.get();
   const [before] = await tx.delete(devices).where(eq(devices.id, id)).returning();
   if (!before) throw notFound('Device');
   await recordAudit(ctx, { action: 'device.delete', targetType: 'device', targetId: id, changes: diff(before, null, AUDITED) });
+  forgetKey(ctx, before.keyPrefix);
   return id;
 }
 
@@ -140,5 +148,6 @@ export async function rotateDeviceKey(ctx: Context, id: string): Promise<DeviceW
     .where(eq(devices.id, id))
     .returning();
   await recordAudit(ctx, { action: 'device.rotate_key', targetType: 'device', targetId: id, changes: diff(before, after!, ['keyPrefix']) });
+  forgetKey(ctx, before.keyPrefix);
   return { device: toDevice(after!, offlineAfter(ctx)), deviceKey: key };
 }

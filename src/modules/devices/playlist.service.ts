@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/audit.service.js';
 import { isActiveAt, nextChangeAt } from '../assets/schedule.js';
 import { tenantTimeZone } from '../tenants/tenant.service.js';
 import { DeviceStatus } from './device.type.js';
+import { type CachedPlaylist, readPlaylist, writePlaylist } from './playlist-cache.js';
 import type { HeartbeatInput, HeartbeatResult, Playlist, PlaylistItem } from './playlist.type.js';
 
 function callingDevice(ctx: Context): string {
@@ -15,12 +16,28 @@ function callingDevice(ctx: Context): string {
 }
 
 /**
- * The device's active assets now. Candidates (enabled, dated, not yet ended, label-matched)
- * come from SQL; the schedule is evaluated in the device's time zone, which also yields when
- * the set next changes. The etag is a hash of exactly what is returned.
+ * The device's active assets now, from the per-device cache when it is current. Otherwise the
+ * candidates (enabled, dated, not yet ended, label-matched) come from SQL and the schedule is
+ * evaluated in the device's time zone, which also yields when the set next changes. The etag is
+ * a hash of exactly the assets returned.
  */
 export async function devicePlaylist(ctx: Context, ifNoneMatch?: string | null, at = new Date()): Promise<Playlist> {
   const deviceId = callingDevice(ctx);
+  const tenantId = ctx.tenant!.id;
+  const { hit, gen } = await readPlaylist(ctx.deps.store, tenantId, deviceId);
+  const playlist = hit ?? (await computePlaylist(ctx, deviceId, gen, at));
+  const notModified = ifNoneMatch === playlist.etag;
+  return {
+    etag: playlist.etag,
+    notModified,
+    assets: notModified ? null : playlist.items,
+    nextChangeAt: playlist.nextChangeAt === null ? null : new Date(playlist.nextChangeAt),
+    serverTime: at,
+    timezone: playlist.timezone,
+  };
+}
+
+async function computePlaylist(ctx: Context, deviceId: string, gen: string, at: Date): Promise<Omit<CachedPlaylist, 'validUntil'>> {
   const tx = await ctx.db.get();
   const [device] = await tx.select({ timezone: devices.timezone, labels: devices.labels }).from(devices).where(eq(devices.id, deviceId));
   if (!device) throw new AppError('UNAUTHENTICATED', 'This device no longer exists');
@@ -45,16 +62,15 @@ export async function devicePlaylist(ctx: Context, ifNoneMatch?: string | null, 
       nocache: a.nocache, skipAssetCheck: a.skipAssetCheck, playOrder: a.playOrder,
     }));
   const changes = candidates.map((a) => nextChangeAt(a, at, timezone)?.getTime()).filter((t): t is number => t !== undefined);
-  const etag = `"${createHash('sha256').update(JSON.stringify(items)).digest('base64url').slice(0, 27)}"`;
-  const notModified = ifNoneMatch === etag;
-  return {
-    etag,
-    notModified,
-    assets: notModified ? null : items,
-    nextChangeAt: changes.length ? new Date(Math.min(...changes)) : null,
-    serverTime: at,
+  const entry = {
+    gen,
+    etag: `"${createHash('sha256').update(JSON.stringify(items)).digest('base64url').slice(0, 27)}"`,
+    items,
+    nextChangeAt: changes.length ? Math.min(...changes) : null,
     timezone,
   };
+  await writePlaylist(ctx.deps.store, ctx.tenant!.id, deviceId, entry, at.getTime());
+  return entry;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { and, count, desc, eq, gt, ilike, isNull, ne, type SQL, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { forgetMembership } from '../../auth/load-permissions.js';
 import { hashPassword, passwordProblem } from '../../auth/passwords.js';
 import { actingUserId } from '../../auth/principal.js';
 import { sha256 } from '../../auth/tokens.js';
@@ -51,8 +52,7 @@ export async function listMembers(ctx: Context, filter: MemberFilter | undefined
     .where(and(where, afterCursor(NEWEST_FIRST, tenantUsers.userId, after)))
     .orderBy(...orderBy(NEWEST_FIRST, tenantUsers.userId))
     .limit(limit + 1);
-  const [total] = await tx.select({ n: count() }).from(tenantUsers).innerJoin(users, eq(users.id, tenantUsers.userId)).where(where);
-  return toPage(NEWEST_FIRST, found, limit, total?.n ?? 0, ({ id: _id, sortKey: _k, ...m }) => m as Member);
+  return toPage(NEWEST_FIRST, found, limit, async () => (await tx.select({ n: count() }).from(tenantUsers).innerJoin(users, eq(users.id, tenantUsers.userId)).where(where))[0]?.n ?? 0, ({ id: _id, sortKey: _k, ...m }) => m as Member);
 }
 
 export async function listInvitations(ctx: Context): Promise<Invitation[]> {
@@ -125,6 +125,7 @@ export async function acceptInvitation(ctx: Context, token: string, password?: s
   );
   if (!r || r.status === 'invalid') throw badInput('token', 'is invalid, expired or already used');
   if (r.status === 'password_required') throw badInput('password', 'is required to create your account');
+  forgetMembership(ctx, r.tenant_id!, r.user_id!);
   const newAccount = r.status === 'created';
   const session = newAccount ? await ctx.deps.sessions.create(r.user_id!) : null;
   return { tenantId: r.tenant_id!, role: r.role as MemberRole, newAccount, sessionToken: session?.token ?? null };
@@ -166,6 +167,7 @@ export async function updateMemberRole(ctx: Context, userId: string, role: Membe
   if (target.role === 'owner' && role !== 'owner' && target.isActive) await assertAnotherOwner(ctx, userId, 'role');
   const tx = await ctx.db.get();
   await tx.update(tenantUsers).set({ role, updatedAt: new Date() }).where(eq(tenantUsers.id, target.id));
+  forgetMembership(ctx, ctx.tenant!.id, userId);
   await recordAudit(ctx, { action: 'member.role', targetType: 'user', targetId: userId, changes: { role: { before: target.role, after: role } } });
   return getMember(ctx, userId);
 }
@@ -178,6 +180,7 @@ export async function setMemberActive(ctx: Context, userId: string, active: bool
   if (active && !target.isActive) await assertQuota(ctx, 'users');
   const tx = await ctx.db.get();
   await tx.update(tenantUsers).set({ isActive: active, updatedAt: new Date() }).where(eq(tenantUsers.id, target.id));
+  forgetMembership(ctx, ctx.tenant!.id, userId);
   await recordAudit(ctx, {
     action: active ? 'member.reactivate' : 'member.deactivate',
     targetType: 'user',
@@ -194,6 +197,7 @@ export async function removeMember(ctx: Context, userId: string): Promise<string
   if (target.role === 'owner' && target.isActive) await assertAnotherOwner(ctx, userId, 'userId');
   const tx = await ctx.db.get();
   await tx.delete(tenantUsers).where(eq(tenantUsers.id, target.id));
+  forgetMembership(ctx, ctx.tenant!.id, userId);
   await recordAudit(ctx, { action: 'member.remove', targetType: 'user', targetId: userId, changes: { role: { before: target.role } } });
   return userId;
 }
@@ -209,6 +213,8 @@ export async function transferOwnership(ctx: Context, userId: string): Promise<M
   const tx = await ctx.db.get();
   await tx.update(tenantUsers).set({ role: 'owner', updatedAt: new Date() }).where(eq(tenantUsers.id, target.id));
   await tx.update(tenantUsers).set({ role: 'admin', updatedAt: new Date() }).where(eq(tenantUsers.userId, me));
+  forgetMembership(ctx, ctx.tenant!.id, userId);
+  forgetMembership(ctx, ctx.tenant!.id, me);
   await recordAudit(ctx, {
     action: 'tenant.transfer_ownership',
     targetType: 'user',

@@ -63,8 +63,7 @@ export async function listQrContents(ctx: Context, first?: number | null, after?
     .where(afterCursor(NEWEST_FIRST, qrContents.id, after))
     .orderBy(...orderBy(NEWEST_FIRST, qrContents.id))
     .limit(limit + 1);
-  const [total] = await tx.select({ n: count() }).from(qrContents);
-  return toPage(NEWEST_FIRST, found, limit, total?.n ?? 0, (r) => toQr(r.row));
+  return toPage(NEWEST_FIRST, found, limit, async () => (await tx.select({ n: count() }).from(qrContents))[0]?.n ?? 0, (r) => toQr(r.row));
 }
 
 export async function getQrContent(ctx: Context, id: string): Promise<QrContent | null> {

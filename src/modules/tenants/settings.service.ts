@@ -6,6 +6,7 @@ import type { Context } from '../../graphql/context.js';
 import { isValidTimeZone } from '../assets/schedule.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
+import { dropPlaylists } from '../devices/playlist-cache.js';
 import type { TenantSettingsInput } from './settings.input.js';
 import { currentTenant } from './tenant.service.js';
 import type { Tenant } from './tenant.type.js';
@@ -70,5 +71,6 @@ export async function updateTenantSettings(ctx: Context, input: TenantSettingsIn
     targetId: ctx.tenant!.id,
     changes: diff(flat(before!), flat({ name, contactEmail, settings: checked.data }), ['name', 'contactEmail', 'timezone', 'theme']),
   });
+  dropPlaylists(ctx); // the default time zone decides what devices play
   return (await currentTenant(ctx))!;
 }

@@ -82,17 +82,41 @@ describe('devicePlaylist', () => {
 
   it('answers notModified for the same etag, and a new etag exactly when the result changes', async () => {
     const { deviceKey } = await newDevice(aOwner, a.subdomain);
+    const idOf = async (name: string) => (await h.admin.select({ id: assets.id }).from(assets).where(eq(assets.name, name)))[0]!.id;
+    const update = (id: string, input: Record<string, unknown>) =>
+      h.gql('mutation($id: ID!, $input: UpdateAssetInput!) { updateAsset(id: $id, input: $input) { id } }', { id, input }, { token: aOwner, tenant: a.subdomain });
     const first = (await playlist(deviceKey)).body.data!.devicePlaylist;
     const again = (await playlist(deviceKey, first.etag)).body.data!.devicePlaylist;
     expect(again).toMatchObject({ etag: first.etag, notModified: true, assets: null });
-    await h.admin.update(assets).set({ name: 'a-disabled-renamed' }).where(eq(assets.name, 'a-disabled'));
+    // A change that does not touch what this device plays keeps the etag (the cache is recomputed).
+    await update(await idOf('a-disabled'), { name: 'a-disabled-renamed' });
     expect((await playlist(deviceKey, first.etag)).body.data!.devicePlaylist.notModified).toBe(true);
-    await h.admin.update(assets).set({ isEnabled: false }).where(eq(assets.name, 'a-everywhere'));
+    const everywhere = await idOf('a-everywhere');
+    await update(everywhere, { isEnabled: false });
     const changed = (await playlist(deviceKey, first.etag)).body.data!.devicePlaylist;
     expect(changed.notModified).toBe(false);
     expect(changed.etag).not.toBe(first.etag);
     expect(changed.assets).toEqual([]);
-    await h.admin.update(assets).set({ isEnabled: true }).where(eq(assets.name, 'a-everywhere'));
+    await update(everywhere, { isEnabled: true });
+    expect((await playlist(deviceKey, first.etag)).body.data!.devicePlaylist.notModified).toBe(true);
+  });
+
+  it('answers from the per-device cache without SQL until something changes', async () => {
+    const { deviceKey, device } = await newDevice(aOwner, a.subdomain);
+    const sqlOf = async () => {
+      const r = await h.post(JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: manifestHashes('DevicePlaylist').at(-1) } } }), { authorization: `Bearer ${deviceKey}` });
+      return Number(/dur=(\d+)/.exec(r.headers.get('server-timing') ?? '')?.[1]);
+    };
+    const cold = await sqlOf();
+    expect(cold).toBeGreaterThan(0);
+    expect(await sqlOf()).toBe(0);
+    await h.gql('mutation($id: ID!) { updateDevice(id: $id, input: { labels: ["lobby"] }) { id } }', { id: device.id }, { token: aOwner, tenant: a.subdomain });
+    // Recomputed after the change: BEGIN, set_config, the device, the tenant's time zone, the
+    // candidate assets, COMMIT (the key itself is still cached) — whatever the number of assets.
+    expect(await sqlOf()).toBe(6);
+    expect(await sqlOf()).toBe(0);
+    const names = (await playlist(deviceKey)).body.data!.devicePlaylist.assets!.map((x) => x.name);
+    expect(names).toContain('a-lobby-only');
   });
 
   it("never gives a device of tenant A tenant B's assets", async () => {
