@@ -10,7 +10,6 @@ export type Schedule = Pick<Asset, 'isEnabled' | 'startDate' | 'endDate' | 'play
 
 type LocalParts = { year: number; month: number; day: number; isoDow: number; seconds: number };
 
-const WEEKDAY: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -19,7 +18,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
-      weekday: 'short',
       year: 'numeric',
       month: 'numeric',
       day: 'numeric',
@@ -41,27 +39,41 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+// Intl is slow (microseconds a call) and a playlist asks thousands of times, so the zone's UTC
+// offset is remembered per 15-minute slot: zones change offset only on such boundaries.
+const SLOT_MS = 900_000;
+const offsets = new Map<string, Map<number, number>>();
+
+function offsetAt(at: number, timeZone: string): number {
+  const slot = Math.floor(at / SLOT_MS) * SLOT_MS;
+  let zone = offsets.get(timeZone);
+  if (!zone || zone.size >= 50_000) offsets.set(timeZone, (zone = new Map()));
+  let offset = zone.get(slot);
+  if (offset === undefined) {
+    const p: Record<string, string> = {};
+    for (const { type, value } of formatter(timeZone).formatToParts(slot)) p[type] = value;
+    offset = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - slot;
+    zone.set(slot, offset);
+  }
+  return offset;
+}
+
 function localParts(at: number, timeZone: string): LocalParts {
-  const p: Record<string, string> = {};
-  for (const { type, value } of formatter(timeZone).formatToParts(at)) p[type] = value;
+  const wall = new Date(at + offsetAt(at, timeZone));
   return {
-    year: Number(p.year),
-    month: Number(p.month),
-    day: Number(p.day),
-    isoDow: WEEKDAY[p.weekday!]!,
-    seconds: Number(p.hour) * 3600 + Number(p.minute) * 60 + Number(p.second),
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    isoDow: ((wall.getUTCDay() + 6) % 7) + 1,
+    seconds: wall.getUTCHours() * 3600 + wall.getUTCMinutes() * 60 + wall.getUTCSeconds(),
   };
 }
 
 /** The instant at which the local wall clock of `timeZone` shows the given date and time. */
 function instantOf(year: number, month: number, day: number, seconds: number, timeZone: string): number {
   const wall = Date.UTC(year, month - 1, day) + seconds * 1000;
-  const offsetAt = (instant: number) => {
-    const l = localParts(instant, timeZone);
-    return Date.UTC(l.year, l.month - 1, l.day) + l.seconds * 1000 - instant;
-  };
-  const first = wall - offsetAt(wall);
-  return wall - offsetAt(first);
+  const first = wall - offsetAt(wall, timeZone);
+  return wall - offsetAt(first, timeZone);
 }
 
 export const timeToSeconds = (time: string): number => {
@@ -91,24 +103,39 @@ const HORIZON_DAYS = 8;
 /**
  * The first instant after `at` at which isActiveAt changes, or null when it never will again.
  * The state is constant between candidate instants (the dates, and each local midnight, window
- * start and window end over the next eight days), so checking each candidate suffices.
+ * start and window end over the next eight days); they are visited in time order, so the search
+ * stops at the first change, usually within a day.
  */
 export function nextChangeAt(s: Schedule, at: Date, timeZone: string): Date | null {
   if (!s.isEnabled || !s.startDate || !s.endDate) return null;
   const now = at.getTime();
   if (s.endDate.getTime() <= now) return null;
   const current = isActiveAt(s, at, timeZone);
-  const marks = [0, ...(s.playTimeFrom !== null && s.playTimeTo !== null ? [timeToSeconds(s.playTimeFrom), timeToSeconds(s.playTimeTo)] : [])];
+  // A boundary at `at` itself still matters: an exclusive start flips the state just after it.
+  const changeAt = (c: number): number | null => {
+    if (c < now) return null;
+    if (c > now && isActiveAt(s, new Date(c), timeZone) !== current) return c;
+    return isActiveAt(s, new Date(c + 1), timeZone) !== current ? c + 1 : null;
+  };
+  const dates = [s.startDate.getTime(), s.endDate.getTime()].sort((a, b) => a - b);
+  let next = 0;
+  const marks = [0, ...(s.playTimeFrom !== null && s.playTimeTo !== null ? [timeToSeconds(s.playTimeFrom), timeToSeconds(s.playTimeTo)] : [])].sort((a, b) => a - b);
   const today = localParts(now, timeZone);
-  const candidates = new Set([s.startDate.getTime(), s.endDate.getTime()]);
   for (let i = -1; i <= HORIZON_DAYS; i++) {
     const d = new Date(Date.UTC(today.year, today.month - 1, today.day + i));
-    for (const seconds of marks) candidates.add(instantOf(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), seconds, timeZone));
+    for (const seconds of marks) {
+      const c = instantOf(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), seconds, timeZone);
+      while (next < dates.length && dates[next]! <= c) {
+        const found = changeAt(dates[next++]!);
+        if (found !== null) return new Date(found);
+      }
+      const found = changeAt(c);
+      if (found !== null) return new Date(found);
+    }
   }
-  // A boundary at `at` itself still matters: an exclusive start flips the state just after it.
-  for (const c of [...candidates].filter((c) => c >= now).sort((a, b) => a - b)) {
-    if (c > now && isActiveAt(s, new Date(c), timeZone) !== current) return new Date(c);
-    if (isActiveAt(s, new Date(c + 1), timeZone) !== current) return new Date(c + 1);
+  while (next < dates.length) {
+    const found = changeAt(dates[next++]!);
+    if (found !== null) return new Date(found);
   }
   return null;
 }
