@@ -29,6 +29,32 @@ const logger = { logQuery: () => statementCounter.add() };
 
 export type DatabaseOptions = { url?: string; dataDir: string; poolSize: number; prepare: boolean };
 
+type Sql = postgres.Sql;
+
+/**
+ * Drizzle asks postgres.js to prepare only queries it was given a name for, so DB_PREPARE alone
+ * would change nothing: this wrapper passes the setting to every statement, in transactions too.
+ */
+function withPrepare<T extends object>(client: T, prepare: boolean): T {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop === 'unsafe') {
+        return (query: string, params?: unknown[], options?: object) =>
+          (value as Sql['unsafe']).call(target, query, params as never, { ...options, prepare });
+      }
+      if (prop === 'begin' || prop === 'savepoint') {
+        return (...args: unknown[]) => {
+          const fn = args.pop() as (tx: object) => unknown;
+          return (value as (...a: unknown[]) => unknown).call(target, ...args, (tx: object) => fn(withPrepare(tx, prepare)));
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
+
 /** PostgreSQL through the `postgres` driver when a URL is given; PGlite in DATA_DIR otherwise. */
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
   if (opts.url) {
@@ -38,7 +64,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
       onnotice: () => {},
       connection: { application_name: 'anthias-gateway' },
     });
-    const db = drizzlePostgres(client, { schema, logger });
+    const db = drizzlePostgres(withPrepare(client, opts.prepare), { schema, logger });
     return {
       kind: 'postgres',
       db,

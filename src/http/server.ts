@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+  ApolloServerPluginUsageReportingDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
@@ -46,6 +50,8 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
     schema,
     introspection: config.http.sandbox,
     allowBatchedHttpRequests: false,
+    // main.ts owns shutdown; Apollo's own signal handlers made a second stop() that never returned.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(config.isProduction),
     parseOptions: { maxTokens: config.limits.maxTokens },
@@ -56,6 +62,9 @@ export async function buildHttpServer(deps: AppDeps, schema: GraphQLSchema): Pro
     ],
     plugins: [
       lifecyclePlugin,
+      // Cache hints would hook every field of every response; nothing here uses them.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginUsageReportingDisabled(),
       config.http.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),

@@ -1,0 +1,92 @@
+import { type LoadResult, percentile } from './measure.js';
+import type { Op, Target } from './workload.js';
+
+/** One measured run of one target and operation. */
+export type Run = LoadResult & { cpuMs: number; dbCpuMs: number; rssBefore: number; rssAfter: number };
+
+export type Summary = {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+  statements: number;
+  cpuPerReq: number;
+  dbCpuPerReq: number;
+  rssStart: number;
+  rssEnd: number;
+};
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+
+/** req/s is the mean over rounds; latency percentiles are over every response of every round. */
+export function summarise(runs: Run[]): Summary {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const statements = runs.reduce((s, r) => ({ sum: s.sum + r.statements.sum, count: s.count + r.statements.count }), { sum: 0, count: 0 });
+  return {
+    reqPerSec: mean(runs.map((r) => r.reqPerSec)),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    requests,
+    errors: runs.reduce((n, r) => n + r.errors + r.non2xx + r.graphqlErrors, 0),
+    statements: statements.count ? statements.sum / statements.count : Number.NaN,
+    cpuPerReq: runs.reduce((n, r) => n + r.cpuMs, 0) / Math.max(requests, 1),
+    dbCpuPerReq: runs.reduce((n, r) => n + r.dbCpuMs, 0) / Math.max(requests, 1),
+    rssStart: runs[0]?.rssBefore ?? Number.NaN,
+    rssEnd: runs.at(-1)?.rssAfter ?? Number.NaN,
+  };
+}
+
+export const TARGETS: Record<Op, number> = { list: 0.6, playlist: 1.5, create: 0.75 };
+export const P99_LIMIT = 2;
+
+const num = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+/** A Markdown table whose columns are padded, so it also reads well in a terminal. */
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export type Comparison = Record<Target, Summary> & { op: Op };
+
+export function resultsTable(rows: Comparison[]): string {
+  return table(
+    ['op', 'gw req/s', 'base req/s', 'ratio', 'gw p50/p99 ms', 'base p50/p99 ms', 'p99 ratio', 'errors gw/base',
+      'stmts/req gw/base', 'CPU ms/req gw/base', 'DB CPU ms/req gw/base', 'gw RSS MB start→end', 'base RSS MB start→end'],
+    rows.map(({ op, gateway: g, baseline: b }) => [
+      op,
+      num(g.reqPerSec),
+      num(b.reqPerSec),
+      `${num(g.reqPerSec / b.reqPerSec, 2)}×`,
+      `${num(g.p50, 1)} / ${num(g.p99, 1)}`,
+      `${num(b.p50, 1)} / ${num(b.p99, 1)}`,
+      `${num(g.p99 / b.p99, 2)}×`,
+      `${g.errors} / ${b.errors}`,
+      `${num(g.statements, 1)} / ${num(b.statements, 1)}`,
+      `${num(g.cpuPerReq, 2)} / ${num(b.cpuPerReq, 2)}`,
+      `${num(g.dbCpuPerReq, 2)} / ${num(b.dbCpuPerReq, 2)}`,
+      `${num(g.rssStart)} → ${num(g.rssEnd)}`,
+      `${num(b.rssStart)} → ${num(b.rssEnd)}`,
+    ]),
+  );
+}
+
+export function targetsTable(rows: Comparison[]): { text: string; missed: number } {
+  let missed = 0;
+  const verdict = (ok: boolean) => {
+    if (!ok) missed++;
+    return ok ? 'met' : 'MISSED';
+  };
+  const lines = rows.flatMap(({ op, gateway: g, baseline: b }) => {
+    const ratio = g.reqPerSec / b.reqPerSec;
+    const p99 = g.p99 / b.p99;
+    return [
+      [op, 'req/s vs baseline', `≥ ${TARGETS[op]}×`, `${num(ratio, 2)}×`, verdict(ratio >= TARGETS[op])],
+      [op, 'p99 vs baseline', `≤ ${P99_LIMIT}×`, `${num(p99, 2)}×`, verdict(p99 <= P99_LIMIT)],
+    ];
+  });
+  return { text: table(['op', 'metric', 'target', 'actual', 'verdict'], lines), missed };
+}
