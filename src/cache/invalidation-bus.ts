@@ -4,7 +4,7 @@ import { LocalCache } from './local-cache.js';
 
 const CHANNEL = 'invalidate';
 
-type Message = { cache: string; keys?: string[]; prefixes?: string[] };
+type Message = { cache: string; keys: string[] };
 
 /**
  * Named in-process caches that every gateway instance drops together: `invalidate` publishes on
@@ -41,12 +41,11 @@ export class InvalidationBus {
   private apply(m: Message): void {
     const cache = this.caches.get(m.cache);
     for (const key of m.keys ?? []) cache?.delete(key);
-    for (const prefix of m.prefixes ?? []) cache?.deletePrefix(prefix);
   }
 
   /** Drops here at once, then tells the other instances. */
-  async invalidate(cache: string, keys: string[], prefixes: string[] = []): Promise<void> {
-    const message: Message = { cache, keys, prefixes };
+  async invalidate(cache: string, keys: string[]): Promise<void> {
+    const message: Message = { cache, keys };
     this.apply(message);
     await this.store.publish(CHANNEL, JSON.stringify(message));
   }

@@ -15,7 +15,6 @@ export interface KeyValueStore {
   del(...keys: string[]): Promise<number>;
   /** Increments a counter; the TTL starts with the first increment of a window. */
   incr(key: string, ttlSeconds: number): Promise<number>;
-  expire(key: string, ttlSeconds: number): Promise<void>;
   publish(channel: string, message: string): Promise<void>;
   /** Returns the function that unsubscribes. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;

@@ -38,9 +38,4 @@ export class LocalCache<V> {
   delete(key: string): void {
     this.entries.delete(key);
   }
-
-  /** Drops every key that starts with the prefix (all of a tenant's entries, say). */
-  deletePrefix(prefix: string): void {
-    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
-  }
 }

@@ -65,11 +65,6 @@ export class MemoryStore implements KeyValueStore {
     return next;
   }
 
-  async expire(key: string, ttlSeconds: number): Promise<void> {
-    const entry = this.live(key);
-    if (entry) entry.expiresAt = MemoryStore.expiry(ttlSeconds);
-  }
-
   async publish(channel: string, message: string): Promise<void> {
     this.bus.emit(channel, message);
   }

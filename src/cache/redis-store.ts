@@ -45,10 +45,6 @@ export class RedisStore implements KeyValueStore {
     return count;
   }
 
-  async expire(key: string, ttlSeconds: number): Promise<void> {
-    await this.client.expire(key, ttlSeconds);
-  }
-
   async publish(channel: string, message: string): Promise<void> {
     await this.client.publish(this.prefix + channel, message);
   }

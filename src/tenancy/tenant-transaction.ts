@@ -44,10 +44,6 @@ export class RequestTransaction {
     private readonly scope: () => TenantScope,
   ) {}
 
-  get isOpen(): boolean {
-    return this.opened !== undefined && !this.settled;
-  }
-
   /** The transaction, opening it on first call. */
   get(): Promise<Tx> {
     if (this.settled) return Promise.reject(new Error('The request transaction is already settled'));
