@@ -19,8 +19,15 @@ type KeyRow = {
   revoked_at: Date | string | null;
 };
 
-/** Records the key's last use at most once a minute; a failure here never fails the request. */
-export function touchApiKey(db: Database, store: KeyValueStore, log: Logger, key: { keyId: string; tenantId: string }): void {
+/**
+ * Records the key's last use at most once a minute, across instances (the store decides) and
+ * without asking the store on every request (this process remembers it asked); a failure here
+ * never fails the request.
+ */
+export function touchApiKey(db: Database, store: KeyValueStore, bus: InvalidationBus, log: Logger, key: { keyId: string; tenantId: string }): void {
+  const asked = bus.cache<true>('api-key-used', 60_000);
+  if (asked.get(key.keyId)) return;
+  asked.set(key.keyId, true);
   void (async () => {
     if (!(await store.setIfAbsent(`api-key-used:${key.keyId}`, '1', 60))) return;
     await withTenantTransaction(db, { tenantId: key.tenantId }, (tx) =>

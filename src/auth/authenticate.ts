@@ -15,7 +15,7 @@ export async function authenticate(deps: AppDeps, authorization: string | undefi
   if (!credential) throw refused();
   const principal = await principalOf(deps, credential);
   if (!principal) throw refused();
-  if (principal.kind === 'api_key') touchApiKey(deps.database.db, deps.store, deps.log, principal);
+  if (principal.kind === 'api_key') touchApiKey(deps.database.db, deps.store, deps.bus, deps.log, principal);
   return principal;
 }
 

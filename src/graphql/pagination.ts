@@ -2,10 +2,10 @@ import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
 import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { badInput } from '../errors.js';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
 
-export function pageSize(first: number | null | undefined): number {
+function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
     throw badInput('first', `must be between 1 and ${MAX_PAGE_SIZE}`);
@@ -22,7 +22,7 @@ export type Ordering = { name: string; column: AnyColumn; cast: 'timestamptz' | 
 type CursorBody = { o: string; k: string; id: string };
 const UUID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
-export const encodeCursor = (ordering: Ordering, key: string, id: string): string =>
+const encodeCursor = (ordering: Ordering, key: string, id: string): string =>
   Buffer.from(JSON.stringify({ o: ordering.name, k: key, id } satisfies CursorBody)).toString('base64url');
 
 function decodeCursor(ordering: Ordering, cursor: string): CursorBody {
@@ -45,16 +45,16 @@ function decodeCursor(ordering: Ordering, cursor: string): CursorBody {
 }
 
 /** The sort key as text (exact, unlike a JS Date) for the next cursor. */
-export const sortKey = (ordering: Ordering): SQL<string> => sql<string>`${ordering.column}::text`;
+const sortKey = (ordering: Ordering): SQL<string> => sql<string>`${ordering.column}::text`;
 
-export function orderBy(ordering: Ordering, id: AnyColumn): SQL[] {
+function orderBy(ordering: Ordering, id: AnyColumn): SQL[] {
   return ordering.direction === 'asc'
     ? [sql`${ordering.column} asc`, sql`${id} asc`]
     : [sql`${ordering.column} desc`, sql`${id} desc`];
 }
 
 /** Rows strictly after the cursor, in the ordering's direction. */
-export function afterCursor(ordering: Ordering, id: AnyColumn, cursor: string | null | undefined): SQL | undefined {
+function afterCursor(ordering: Ordering, id: AnyColumn, cursor: string | null | undefined): SQL | undefined {
   if (!cursor) return undefined;
   const c = decodeCursor(ordering, cursor);
   const key = sql`${c.k}::${sql.raw(ordering.cast)}`;
@@ -81,14 +81,28 @@ function lazyCount(count: () => Promise<number>): PromiseLike<number> {
   };
 }
 
-/** Builds the page from `limit + 1` fetched rows (the extra one only says whether more exist). */
-export function toPage<R extends { id: string; sortKey: string }, T>(
+/** What a list's query must apply: select `sortKey`, add `where` to its filter, order, limit. */
+export type PageWindow = { sortKey: SQL<string>; where: SQL | undefined; orderBy: SQL[]; limit: number };
+
+/**
+ * One page of a keyset-paginated list. The caller's query applies the window; one row more than
+ * the page is fetched, only to say whether another page follows.
+ */
+export async function keysetPage<R extends { id: string; sortKey: string }, T>(
   ordering: Ordering,
-  fetched: R[],
-  limit: number,
+  id: AnyColumn,
+  args: { first?: number | null; after?: string | null },
+  fetch: (window: PageWindow) => Promise<R[]>,
   count: () => Promise<number>,
   toNode: (row: R) => T,
-): Page<T> {
+): Promise<Page<T>> {
+  const limit = pageSize(args.first);
+  const fetched = await fetch({
+    sortKey: sortKey(ordering),
+    where: afterCursor(ordering, id, args.after),
+    orderBy: orderBy(ordering, id),
+    limit: limit + 1,
+  });
   const rows = fetched.slice(0, limit);
   const edges = rows.map((r) => ({ cursor: encodeCursor(ordering, r.sortKey, r.id), node: toNode(r) }));
   return {

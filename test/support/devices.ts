@@ -20,7 +20,7 @@ export const currentHash = (operation: string): string => manifestHashes(operati
 export function byHash<T>(h: Harness, operation: string, variables: Record<string, unknown>, key?: string, hash = currentHash(operation)) {
   return h
     .post(JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } }), key ? { authorization: `Bearer ${key}` } : {})
-    .then((r) => ({ status: r.status, body: JSON.parse(r.text) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } }));
+    .then((r) => ({ status: r.status, headers: r.headers, body: JSON.parse(r.text) as { data?: T; errors?: { message: string; extensions?: { code?: string } }[] } }));
 }
 
 export const CREATE_DEVICE = `mutation($input: CreateDeviceInput!) { createDevice(input: $input) { deviceKey device { id name status timezone effectiveTimezone labels keyPrefix } } }`;

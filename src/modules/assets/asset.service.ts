@@ -4,7 +4,7 @@ import { containsPattern } from '../../db/like.js';
 import { assets } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
 import type { Context } from '../../graphql/context.js';
-import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
+import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
 import { dropPlaylists } from '../devices/playlist-cache.js';
@@ -63,7 +63,6 @@ export async function listAssets(
   after: string | null | undefined,
   order: AssetOrder = AssetOrder.CREATED_AT_DESC,
 ): Promise<Page<Asset>> {
-  const limit = pageSize(first);
   const ordering = ORDERINGS[order];
   const conditions: (SQL | undefined)[] = [
     filter?.enabled === undefined || filter.enabled === null ? undefined : eq(assets.isEnabled, filter.enabled),
@@ -76,13 +75,14 @@ export async function listAssets(
   }
   const where = and(...conditions);
   const tx = await ctx.db.get();
-  const rows = await tx
-    .select({ row: assets, id: assets.id, sortKey: sortKey(ordering) })
-    .from(assets)
-    .where(and(where, afterCursor(ordering, assets.id, after)))
-    .orderBy(...orderBy(ordering, assets.id))
-    .limit(limit + 1);
-  return toPage(ordering, rows, limit, async () => (await tx.select({ n: count() }).from(assets).where(where))[0]?.n ?? 0, (r) => toAsset(r.row));
+  return keysetPage(
+    ordering,
+    assets.id,
+    { first, after },
+    (w) => tx.select({ row: assets, id: assets.id, sortKey: w.sortKey }).from(assets).where(and(where, w.where)).orderBy(...w.orderBy).limit(w.limit),
+    async () => (await tx.select({ n: count() }).from(assets).where(where))[0]?.n ?? 0,
+    (r) => toAsset(r.row),
+  );
 }
 
 export async function getAsset(ctx: Context, id: string): Promise<Asset | null> {

@@ -2,7 +2,7 @@ import { and, count, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal.js';
 import { type ActorType, auditLogs } from '../../db/schema/index.js';
 import type { Context } from '../../graphql/context.js';
-import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
+import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import type { Changes } from './diff.js';
 
 export type AuditEntry = { action: string; targetType: string; targetId: string | null; changes?: Changes };
@@ -40,7 +40,6 @@ export type AuditRow = typeof auditLogs.$inferSelect;
 const NEWEST_FIRST: Ordering = { name: 'audit.createdAt.desc', column: auditLogs.createdAt, cast: 'timestamptz', direction: 'desc' };
 
 export async function listAuditLogs(ctx: Context, filter: AuditFilter, first?: number | null, after?: string | null): Promise<Page<AuditRow>> {
-  const limit = pageSize(first);
   const conditions: (SQL | undefined)[] = [
     filter.action ? eq(auditLogs.action, filter.action) : undefined,
     filter.actorId ? eq(auditLogs.actorId, filter.actorId) : undefined,
@@ -50,11 +49,12 @@ export async function listAuditLogs(ctx: Context, filter: AuditFilter, first?: n
   ];
   const where = and(...conditions);
   const tx = await ctx.db.get();
-  const rows = await tx
-    .select({ row: auditLogs, id: auditLogs.id, sortKey: sortKey(NEWEST_FIRST) })
-    .from(auditLogs)
-    .where(and(where, afterCursor(NEWEST_FIRST, auditLogs.id, after)))
-    .orderBy(...orderBy(NEWEST_FIRST, auditLogs.id))
-    .limit(limit + 1);
-  return toPage(NEWEST_FIRST, rows, limit, async () => (await tx.select({ n: count() }).from(auditLogs).where(where))[0]?.n ?? 0, (r) => r.row);
+  return keysetPage(
+    NEWEST_FIRST,
+    auditLogs.id,
+    { first, after },
+    (w) => tx.select({ row: auditLogs, id: auditLogs.id, sortKey: w.sortKey }).from(auditLogs).where(and(where, w.where)).orderBy(...w.orderBy).limit(w.limit),
+    async () => (await tx.select({ n: count() }).from(auditLogs).where(where))[0]?.n ?? 0,
+    (r) => r.row,
+  );
 }

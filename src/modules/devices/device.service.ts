@@ -6,7 +6,7 @@ import { containsPattern } from '../../db/like.js';
 import { devices } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
 import type { Context } from '../../graphql/context.js';
-import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
+import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import { LABEL } from '../assets/asset.validation.js';
 import { isValidTimeZone } from '../assets/schedule.js';
 import { recordAudit } from '../audit/audit.service.js';
@@ -53,7 +53,6 @@ function validateDevice(d: DeviceFields): DeviceFields {
 const offlineAfter = (ctx: Context) => ctx.deps.config.devices.offlineAfterSeconds;
 
 export async function listDevices(ctx: Context, filter: DeviceFilter | undefined, first?: number | null, after?: string | null): Promise<Page<Device>> {
-  const limit = pageSize(first);
   const fresh = sql`${devices.lastSeenAt} > now() - make_interval(secs => ${offlineAfter(ctx)})`;
   const conditions: (SQL | undefined)[] = [
     filter?.status === DeviceStatus.ONLINE ? fresh : undefined,
@@ -63,13 +62,14 @@ export async function listDevices(ctx: Context, filter: DeviceFilter | undefined
   ];
   const where = and(...conditions);
   const tx = await ctx.db.get();
-  const rows = await tx
-    .select({ row: devices, id: devices.id, sortKey: sortKey(NEWEST_FIRST) })
-    .from(devices)
-    .where(and(where, afterCursor(NEWEST_FIRST, devices.id, after)))
-    .orderBy(...orderBy(NEWEST_FIRST, devices.id))
-    .limit(limit + 1);
-  return toPage(NEWEST_FIRST, rows, limit, async () => (await tx.select({ n: count() }).from(devices).where(where))[0]?.n ?? 0, (r) => toDevice(r.row, offlineAfter(ctx)));
+  return keysetPage(
+    NEWEST_FIRST,
+    devices.id,
+    { first, after },
+    (w) => tx.select({ row: devices, id: devices.id, sortKey: w.sortKey }).from(devices).where(and(where, w.where)).orderBy(...w.orderBy).limit(w.limit),
+    async () => (await tx.select({ n: count() }).from(devices).where(where))[0]?.n ?? 0,
+    (r) => toDevice(r.row, offlineAfter(ctx)),
+  );
 }
 
 export async function getDevice(ctx: Context, id: string): Promise<Device | null> {

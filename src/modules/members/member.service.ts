@@ -9,7 +9,7 @@ import { rows } from '../../db/rows.js';
 import { invitations, type Role, tenants, tenantUsers, users } from '../../db/schema/index.js';
 import { badInput, forbidden, notFound } from '../../errors.js';
 import type { Context } from '../../graphql/context.js';
-import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
+import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { assertQuota } from '../tenants/quota.js';
 import { invitationMail, newInvitationToken } from './invitation-mail.js';
@@ -37,7 +37,6 @@ async function callerRole(ctx: Context): Promise<Role> {
 }
 
 export async function listMembers(ctx: Context, filter: MemberFilter | undefined, first?: number | null, after?: string | null): Promise<Page<Member>> {
-  const limit = pageSize(first);
   const conditions: (SQL | undefined)[] = [
     filter?.role ? eq(tenantUsers.role, filter.role) : undefined,
     filter?.active === undefined || filter.active === null ? undefined : eq(tenantUsers.isActive, filter.active),
@@ -45,14 +44,21 @@ export async function listMembers(ctx: Context, filter: MemberFilter | undefined
   ];
   const where = and(...conditions);
   const tx = await ctx.db.get();
-  const found = await tx
-    .select({ ...MEMBER_COLUMNS, id: tenantUsers.userId, sortKey: sortKey(NEWEST_FIRST) })
-    .from(tenantUsers)
-    .innerJoin(users, eq(users.id, tenantUsers.userId))
-    .where(and(where, afterCursor(NEWEST_FIRST, tenantUsers.userId, after)))
-    .orderBy(...orderBy(NEWEST_FIRST, tenantUsers.userId))
-    .limit(limit + 1);
-  return toPage(NEWEST_FIRST, found, limit, async () => (await tx.select({ n: count() }).from(tenantUsers).innerJoin(users, eq(users.id, tenantUsers.userId)).where(where))[0]?.n ?? 0, ({ id: _id, sortKey: _k, ...m }) => m as Member);
+  return keysetPage(
+    NEWEST_FIRST,
+    tenantUsers.userId,
+    { first, after },
+    (w) =>
+      tx
+        .select({ ...MEMBER_COLUMNS, id: tenantUsers.userId, sortKey: w.sortKey })
+        .from(tenantUsers)
+        .innerJoin(users, eq(users.id, tenantUsers.userId))
+        .where(and(where, w.where))
+        .orderBy(...w.orderBy)
+        .limit(w.limit),
+    async () => (await tx.select({ n: count() }).from(tenantUsers).innerJoin(users, eq(users.id, tenantUsers.userId)).where(where))[0]?.n ?? 0,
+    ({ id: _id, sortKey: _k, ...m }) => m as Member,
+  );
 }
 
 export async function listInvitations(ctx: Context): Promise<Invitation[]> {

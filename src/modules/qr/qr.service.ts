@@ -8,7 +8,7 @@ import { assets, qrContents } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
 import type { Context } from '../../graphql/context.js';
 import { requireId } from '../../graphql/ids.js';
-import { afterCursor, orderBy, type Ordering, type Page, pageSize, sortKey, toPage } from '../../graphql/pagination.js';
+import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
 import type { CreateQrContentInput, QrContent, UpdateQrContentInput } from './qr.type.js';
@@ -55,15 +55,15 @@ async function checkAsset(ctx: Context, assetId: string | null): Promise<string 
 }
 
 export async function listQrContents(ctx: Context, first?: number | null, after?: string | null): Promise<Page<QrContent>> {
-  const limit = pageSize(first);
   const tx = await ctx.db.get();
-  const found = await tx
-    .select({ row: qrContents, id: qrContents.id, sortKey: sortKey(NEWEST_FIRST) })
-    .from(qrContents)
-    .where(afterCursor(NEWEST_FIRST, qrContents.id, after))
-    .orderBy(...orderBy(NEWEST_FIRST, qrContents.id))
-    .limit(limit + 1);
-  return toPage(NEWEST_FIRST, found, limit, async () => (await tx.select({ n: count() }).from(qrContents))[0]?.n ?? 0, (r) => toQr(r.row));
+  return keysetPage(
+    NEWEST_FIRST,
+    qrContents.id,
+    { first, after },
+    (w) => tx.select({ row: qrContents, id: qrContents.id, sortKey: w.sortKey }).from(qrContents).where(w.where).orderBy(...w.orderBy).limit(w.limit),
+    async () => (await tx.select({ n: count() }).from(qrContents))[0]?.n ?? 0,
+    (r) => toQr(r.row),
+  );
 }
 
 export async function getQrContent(ctx: Context, id: string): Promise<QrContent | null> {

@@ -1,11 +1,11 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { hashPassword, passwordProblem, verifyPassword } from '../../auth/passwords.js';
-import type { Database } from '../../db/client.js';
+import type { Database, Tx } from '../../db/client.js';
 import { assets, auditLogs, devices, invitations, PLANS, type Plan, tenants, tenantUsers, users } from '../../db/schema/index.js';
 import { badInput } from '../../errors.js';
 import { subdomainProblem } from '../../tenancy/subdomain.js';
-import { diff } from '../audit/diff.js';
+import { type Changes, diff } from '../audit/diff.js';
 import { newInvitationToken } from '../members/invitation-mail.js';
 import type { TenantDirectory } from '../../tenancy/tenant-directory.js';
 import { effectiveLimits } from './plans.js';
@@ -26,20 +26,32 @@ export type NewTenant = {
   maxUsers?: number;
 };
 
-export function checkNewTenant(input: NewTenant): void {
+type TenantFields = Pick<NewTenant, 'name' | 'subdomain' | 'plan' | 'contactEmail' | 'maxAssets' | 'maxUsers'>;
+
+/** The tenant's own fields, as the CLI and the CSV give them (the CSV names its contact column). */
+function checkTenantFields(input: TenantFields, contactField = 'contact-email'): void {
   if (!input.name.trim()) throw badInput('name', 'must not be empty');
   const sub = subdomainProblem(input.subdomain);
   if (sub) throw badInput('subdomain', sub);
   if (!(PLANS as readonly string[]).includes(input.plan)) throw badInput('plan', `must be one of ${PLANS.join(', ')}`);
-  if (!email.safeParse(input.ownerEmail).success) throw badInput('owner-email', 'is not a valid email address');
-  if (input.contactEmail && !email.safeParse(input.contactEmail).success) {
-    throw badInput('contact-email', 'is not a valid email address');
+  if (input.contactEmail !== undefined && !email.safeParse(input.contactEmail).success) {
+    throw badInput(contactField, 'is not a valid email address');
   }
-  const pw = passwordProblem(input.ownerPassword);
-  if (pw) throw badInput('owner-password', pw);
   for (const [field, value] of [['max_assets', input.maxAssets], ['max_users', input.maxUsers]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 0)) throw badInput(field, 'must be a whole number ≥ 0');
   }
+}
+
+export function checkNewTenant(input: NewTenant): void {
+  checkTenantFields(input);
+  if (!email.safeParse(input.ownerEmail).success) throw badInput('owner-email', 'is not a valid email address');
+  const pw = passwordProblem(input.ownerPassword);
+  if (pw) throw badInput('owner-password', pw);
+}
+
+/** Operator actions are audited as the system, in the transaction that makes them. */
+function recordSystemAudit(tx: Tx, tenantId: string, action: string, changes: Changes): Promise<unknown> {
+  return tx.insert(auditLogs).values({ tenantId, actorType: 'system', action, targetType: 'tenant', targetId: tenantId, changes });
 }
 
 const isUniqueViolation = (err: unknown): boolean =>
@@ -75,14 +87,7 @@ export async function createTenant(db: Database, input: NewTenant): Promise<{ te
         existing?.id ??
         (await tx.insert(users).values({ email: input.ownerEmail.toLowerCase(), passwordHash }).returning({ id: users.id }))[0]!.id;
       await tx.insert(tenantUsers).values({ tenantId: tenant.id, userId, role: 'owner' });
-      await tx.insert(auditLogs).values({
-        tenantId: tenant.id,
-        actorType: 'system',
-        action: 'tenant.create',
-        targetType: 'tenant',
-        targetId: tenant.id,
-        changes: { subdomain: { after: input.subdomain }, plan: { after: input.plan } },
-      });
+      await recordSystemAudit(tx, tenant.id, 'tenant.create', { subdomain: { after: input.subdomain }, plan: { after: input.plan } });
       return { tenantId: tenant.id, userId };
     });
   } catch (err) {
@@ -115,14 +120,7 @@ export async function renameSubdomain(db: Database, directory: TenantDirectory, 
   try {
     await db.transaction(async (tx) => {
       await tx.update(tenants).set({ subdomain: to, updatedAt: new Date() }).where(eq(tenants.id, tenant.id));
-      await tx.insert(auditLogs).values({
-        tenantId: tenant.id,
-        actorType: 'system',
-        action: 'tenant.rename',
-        targetType: 'tenant',
-        targetId: tenant.id,
-        changes: { subdomain: { before: from, after: to } },
-      });
+      await recordSystemAudit(tx, tenant.id, 'tenant.rename', { subdomain: { before: from, after: to } });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw badInput('subdomain', `"${to}" is taken`);
@@ -185,14 +183,7 @@ export async function setTenantStatus(
         updatedAt: new Date(),
       })
       .where(eq(tenants.id, tenant.id));
-    await tx.insert(auditLogs).values({
-      tenantId: tenant.id,
-      actorType: 'system',
-      action: status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate',
-      targetType: 'tenant',
-      targetId: tenant.id,
-      changes: { status: { before: tenant.status, after: status }, ...(reason ? { reason: { after: reason } } : {}) },
-    });
+    await recordSystemAudit(tx, tenant.id, status === 'suspended' ? 'tenant.suspend' : 'tenant.reactivate', { status: { before: tenant.status, after: status }, ...(reason ? { reason: { after: reason } } : {}) });
   });
   await directory.invalidate({ id: tenant.id, subdomains: [subdomain] });
 }
@@ -211,14 +202,7 @@ export async function setPlan(db: Database, directory: TenantDirectory, subdomai
   };
   await db.transaction(async (tx) => {
     await tx.update(tenants).set({ ...next, updatedAt: new Date() }).where(eq(tenants.id, tenant.id));
-    await tx.insert(auditLogs).values({
-      tenantId: tenant.id,
-      actorType: 'system',
-      action: 'tenant.plan',
-      targetType: 'tenant',
-      targetId: tenant.id,
-      changes: diff(tenant, { ...tenant, ...next }, ['plan', 'maxAssets', 'maxUsers', 'maxDevices']),
-    });
+    await recordSystemAudit(tx, tenant.id, 'tenant.plan', diff(tenant, { ...tenant, ...next }, ['plan', 'maxAssets', 'maxUsers', 'maxDevices']));
   });
   await directory.invalidate({ id: tenant.id, subdomains: [subdomain] });
 }
@@ -249,12 +233,12 @@ export async function bulkCreateTenants(db: Database, rowsIn: BulkRow[], invitat
         maxAssets: optionalCount(row.max_assets, 'max_assets'),
         maxUsers: optionalCount(row.max_users, 'max_users'),
       };
-      checkNewTenant({ ...input, ownerEmail: input.contactEmail, ownerPassword: 'Unused-Password-1' });
+      checkTenantFields(input, 'contact_email');
       if (seen.has(input.subdomain)) throw badInput('subdomain', `"${input.subdomain}" appears twice in the file`);
       seen.add(input.subdomain);
       return input;
     } catch (err) {
-      if (err instanceof Error) err.message = `line ${line}: ${err.message.replace('owner-email', 'contact_email')}`;
+      if (err instanceof Error) err.message = `line ${line}: ${err.message}`;
       throw err;
     }
   });
@@ -270,14 +254,7 @@ export async function bulkCreateTenants(db: Database, rowsIn: BulkRow[], invitat
         if (!tenant) throw badInput('subdomain', `"${t.subdomain}" is taken`);
         const { token, tokenHash, expiresAt } = newInvitationToken(invitationTtlHours);
         await tx.insert(invitations).values({ tenantId: tenant.id, email: t.contactEmail, role: 'owner', tokenHash, expiresAt });
-        await tx.insert(auditLogs).values({
-          tenantId: tenant.id,
-          actorType: 'system',
-          action: 'tenant.create',
-          targetType: 'tenant',
-          targetId: tenant.id,
-          changes: { subdomain: { after: t.subdomain }, plan: { after: t.plan }, ownerInvitation: { after: t.contactEmail } },
-        });
+        await recordSystemAudit(tx, tenant.id, 'tenant.create', { subdomain: { after: t.subdomain }, plan: { after: t.plan }, ownerInvitation: { after: t.contactEmail } });
         created.push({ id: tenant.id, subdomain: t.subdomain, name: t.name.trim(), contactEmail: t.contactEmail, token });
       }
       return created;
