@@ -1,22 +1,25 @@
 /**
- * npm run bench [-- --duration 10 --connections 16 --pool 10 --only list,playlist,create --soak 300 --keep]
+ * npm run bench [-- --duration 10 --connections 16 --pool 10 --only list,playlist,create --soak 300 --keep --cpu-profile DIR]
  *
- * Seeds a dedicated database, starts the gateway (production settings) and the raw baseline
- * (bench/baseline-server.ts) as children, and loads both with autocannon, alternating gateway
- * and baseline, then writes bench/RESULTS.md. `--soak <s>` instead runs one long list+playlist
- * mix against the gateway alone and writes bench/SOAK.md. Everything targets loopback only.
+ * Seeds a dedicated database, starts the gateway (production settings), the raw baseline
+ * (bench/baseline-server.ts) and the Redis-GET baseline for the cached playlist
+ * (bench/redis-baseline-server.ts) as children, and loads them with autocannon, alternating
+ * gateway and baselines, then writes bench/RESULTS.md. `--soak <s>` instead runs one long list+playlist
+ * mix against the gateway alone and writes bench/SOAK.md. `--cpu-profile DIR` writes the gateway's
+ * V8 CPU profile (`--cpu-prof`) into DIR when it stops. Everything targets loopback only.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import postgres, { type Sql } from 'postgres';
 import { type Child, freePort, killAllNow, runNode, startNode, stopAll, waitReady } from './children.js';
 import { assertLoopback, backendCpu, backendDelta, cpuMs, load, type LoadResult, percentile, rssMb, sample } from './measure.js';
-import { type Comparison, resultsTable, type Run, summarise, table, targetsTable } from './report.js';
+import { type Comparison, type FirstPass, resultsTable, type Run, summarise, table, targetsTable } from './report.js';
 import { PASSWORD, seed, SHAPE } from './seed.js';
 import { type Call, callsFor, type Credentials, LOGIN_MUTATION, mixedCalls, type Op, OPS, playlistHash, type Session, type Target } from './workload.js';
 
@@ -32,6 +35,7 @@ const FIRST_PASS_SECONDS = 30;
 const MAX_LOAD_SECONDS = 480;
 const GATEWAY_APP = 'anthias-gateway';
 const BASELINE_APP = 'anthias-bench-baseline';
+const REDIS_APP = 'anthias-bench-redis';
 
 class FlagError extends Error {}
 
@@ -44,7 +48,7 @@ function usage<T>(parse: () => T): T {
   }
 }
 
-type Flags = { duration: number; connections: number; pool: number; only: Op[]; soak: number | null; keep: boolean };
+type Flags = { duration: number; connections: number; pool: number; only: Op[]; soak: number | null; keep: boolean; profile: string | null };
 
 function parseFlags(): Flags {
   const { values } = usage(() => parseArgs({
@@ -55,6 +59,7 @@ function parseFlags(): Flags {
       only: { type: 'string', default: OPS.join(',') },
       soak: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'cpu-profile': { type: 'string' },
     },
     strict: true,
   }));
@@ -74,8 +79,10 @@ function parseFlags(): Flags {
     only: [...new Set(only)] as Op[],
     soak: values.soak === undefined ? null : int('soak', values.soak, 10, 600),
     keep: values.keep,
+    profile: values['cpu-profile'] === undefined ? null : resolve(values['cpu-profile']),
   };
-  const planned = flags.only.length * (2 * (FIRST_PASS_SECONDS + warmUp(flags)) + ROUNDS * 2 * flags.duration);
+  const planned = flags.only.length * (2 * (FIRST_PASS_SECONDS + warmUp(flags)) + ROUNDS * 2 * flags.duration) +
+    (flags.only.includes('playlist') ? warmUp(flags) + ROUNDS * flags.duration : 0);
   if (flags.soak === null && planned > MAX_LOAD_SECONDS) {
     throw new FlagError(`${planned} s of load would not fit in 10 minutes: shorten --duration or narrow --only`);
   }
@@ -133,15 +140,13 @@ async function main(): Promise<void> {
   state.databaseCreated = true;
   const ownerUrl = withDatabase(ADMIN_URL, DATABASE);
   await runNode('src/cli/index.ts', ['migrate'], ROOT, { ...baseEnv(), MIGRATION_DATABASE_URL: ownerUrl, LOG_LEVEL: 'error' }, 120_000);
-  // Like test/support/global-setup.ts: a login role in anthias_app that owns nothing.
-  await admin.unsafe(`
-    do $$ begin
-      if not exists (select 1 from pg_roles where rolname = '${LOGIN_ROLE}') then
-        create role ${LOGIN_ROLE} login password '${LOGIN_ROLE}';
-      end if;
-    end $$;
-    grant anthias_app to ${LOGIN_ROLE};
-    grant connect on database ${DATABASE} to ${LOGIN_ROLE};`);
+  // The login role the gateway signs in as, made by the operator's own command (password = its name).
+  await runNode('src/cli/index.ts', ['create-login-role', LOGIN_ROLE], ROOT, {
+    ...baseEnv(),
+    MIGRATION_DATABASE_URL: ownerUrl,
+    ANTHIAS_LOGIN_PASSWORD: LOGIN_ROLE,
+    LOG_LEVEL: 'error',
+  }, 60_000);
   const runtimeUrl = withDatabase(ADMIN_URL, DATABASE, LOGIN_ROLE);
 
   say(`seeding ${SHAPE.tenants} tenants × (${SHAPE.members} members, ${SHAPE.assets} assets, ${SHAPE.devices} devices)`);
@@ -166,7 +171,10 @@ async function main(): Promise<void> {
       MIGRATION_DATABASE_URL: ownerUrl,
       REDIS_URL,
       REDIS_PREFIX: state.redisPrefix,
-    }),
+    },
+    [],
+    // Written when the gateway exits (stopAll's SIGTERM lets it finish).
+    flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${flags.profile}`] : []),
   };
   // The soak loads the gateway alone; the baseline would only sit in memory.
   const baselinePort = flags.soak === null ? await freePort() : null;
@@ -176,15 +184,22 @@ async function main(): Promise<void> {
     app: BASELINE_APP,
     child: startNode('baseline', 'bench/baseline-server.ts', ROOT, { ...common, PORT: String(baselinePort), DATABASE_URL: runtimeUrl }),
   };
-  await Promise.all([gateway, baseline].map((s) => s && waitReady(s.child, `${s.url}/readyz`)));
-  for (const s of [gateway, baseline]) if (s) say(`${s.target} pid ${s.child.pid} on ${s.url}`);
+  const redisPort = flags.soak === null && flags.only.includes('playlist') ? await freePort() : null;
+  const redis: Server | null = redisPort === null ? null : {
+    target: 'redis',
+    url: `http://127.0.0.1:${redisPort}`,
+    app: REDIS_APP,
+    child: startNode('redis baseline', 'bench/redis-baseline-server.ts', ROOT, { ...baseEnv(), PORT: String(redisPort), REDIS_URL, REDIS_PREFIX: state.redisPrefix }),
+  };
+  await Promise.all([gateway, baseline, redis].map((s) => s && waitReady(s.child, `${s.url}/readyz`)));
+  for (const s of [gateway, baseline, redis]) if (s) say(`${s.target} pid ${s.child.pid} on ${s.url}`);
 
   const creds: Credentials = { sessions: await signIn(gateway.url, seeded.editors), screens: seeded.devices };
   const hash = playlistHash(`${ROOT}clients/device/manifest.json`);
   say(`${creds.sessions.length} sessions through login, ${creds.screens.length} device keys; DevicePlaylist ${hash.slice(0, 12)}…`);
 
   const context = { admin, creds, hash, flags, gateway, activeShare: seeded.activeShare };
-  if (baseline) await compare({ ...context, baseline });
+  if (baseline) await compare({ ...context, baseline, redis });
   else await soak(context, flags.soak ?? 0);
 }
 
@@ -223,7 +238,7 @@ type Context = {
   gateway: Server;
   activeShare: number;
 };
-type ComparisonContext = Context & { baseline: Server };
+type ComparisonContext = Context & { baseline: Server; redis: Server | null };
 
 /** One autocannon run, with a progress line on a terminal. */
 async function loaded(label: string, server: Server, next: () => Call, flags: Flags, duration: number, amount?: number): Promise<LoadResult> {
@@ -268,10 +283,11 @@ async function measured(ctx: Context, op: Op, server: Server, next: () => Call, 
 }
 
 /** Same credential, both targets: the baseline must answer with the gateway's data and shape. */
-async function checkParity(ctx: ComparisonContext, op: Op): Promise<void> {
+async function checkParity(ctx: ComparisonContext, op: Op, baseline: Server): Promise<void> {
   const first = async (server: Server) =>
     (await sample(server.url, op, callsFor(op, server.target, ctx.creds, ctx.hash), 1))[0] as Record<string, unknown>;
-  const [g, b] = [await first(ctx.gateway), await first(ctx.baseline)];
+  // The gateway first: its answer fills the per-device cache the Redis-GET baseline reads.
+  const [g, b] = [await first(ctx.gateway), await first(baseline)];
   const problems: string[] = [];
   if (JSON.stringify(shape(g)) !== JSON.stringify(shape(b))) problems.push(`shapes differ:\n${JSON.stringify(shape(g))}\n${JSON.stringify(shape(b))}`);
   if (op === 'list') {
@@ -282,7 +298,7 @@ async function checkParity(ctx: ComparisonContext, op: Op): Promise<void> {
     const etag = (d: Record<string, unknown>) => (d.devicePlaylist as { etag: string }).etag;
     if (etag(g) !== etag(b)) problems.push(`etags differ (${etag(g)} vs ${etag(b)})`);
   }
-  if (problems.length) throw new Error(`baseline ${op} does not match the gateway: ${problems.join('; ')}`);
+  if (problems.length) throw new Error(`${baseline.target} baseline ${op} does not match the gateway: ${problems.join('; ')}`);
 }
 
 /** The JSON's structure: keys in order and value types, arrays by their first element. */
@@ -296,8 +312,10 @@ async function compare(ctx: ComparisonContext): Promise<void> {
   const { flags } = ctx;
   const results: Comparison[] = [];
   const firstPass: string[][] = [];
+  const firstPassRates: FirstPass = {};
   for (const op of flags.only) {
-    await checkParity(ctx, op);
+    const cachedBaseline = op === 'playlist' ? ctx.redis : null;
+    await checkParity(ctx, op, ctx.baseline);
     const servers = [ctx.gateway, ctx.baseline];
     const calls = Object.fromEntries(servers.map((s) => [s.target, callsFor(op, s.target, ctx.creds, ctx.hash)])) as Record<Target, () => Call>;
     // Steady state, as a fleet sees it: each credential has been seen once before measuring, so
@@ -309,19 +327,32 @@ async function compare(ctx: ComparisonContext): Promise<void> {
       say(`${op} ${s.target} first pass over ${credentials} credentials: ${pass.reqPerSec.toFixed(0)} req/s`);
       cold[s.target] = pass;
     }
+    firstPassRates[op] = { gateway: cold.gateway!.reqPerSec, baseline: cold.baseline!.reqPerSec };
     firstPass.push([op, String(credentials), ...servers.flatMap((s) => {
       const r = cold[s.target]!;
       return [r.reqPerSec.toFixed(0), (r.statements.sum / Math.max(r.statements.count, 1)).toFixed(1)];
     })]);
+    // The gateway's first pass has filled every device's cache entry: the Redis-GET baseline
+    // reads those (it has no cold pass of its own), and joins the alternation from here.
+    if (cachedBaseline) {
+      await checkParity(ctx, op, cachedBaseline);
+      servers.push(cachedBaseline);
+      calls.redis = callsFor(op, 'redis', ctx.creds, ctx.hash);
+    }
     for (const s of servers) await loaded(`${op} ${s.target} warm-up`, s, calls[s.target], flags, warmUp(flags));
-    const runs: Record<Target, Run[]> = { gateway: [], baseline: [] };
+    const runs: Record<Target, Run[]> = { gateway: [], baseline: [], redis: [] };
     for (let round = 1; round <= ROUNDS; round++) {
       for (const s of servers) runs[s.target].push(await measured(ctx, op, s, calls[s.target], `${op} ${s.target} ${round}/${ROUNDS}`));
     }
-    results.push({ op, gateway: summarise(runs.gateway), baseline: summarise(runs.baseline) });
+    results.push({
+      op,
+      gateway: summarise(runs.gateway),
+      baseline: summarise(runs.baseline),
+      ...(runs.redis.length ? { redis: summarise(runs.redis) } : {}),
+    });
   }
   const main = resultsTable(results);
-  const targets = targetsTable(results);
+  const targets = targetsTable(results, firstPassRates);
   const cold = table(['op', 'credentials', 'gw req/s', 'gw stmts/req', 'base req/s', 'base stmts/req'], firstPass);
   process.stdout.write(`\n${main}\n\n${targets.text}\n\nFirst pass (cold caches):\n${cold}\n\n`);
   writeFileSync(`${ROOT}bench/RESULTS.md`, await resultsDocument(ctx, main, targets.text, cold));
@@ -354,6 +385,7 @@ async function resultsDocument(ctx: ComparisonContext, results: string, targets:
 - Data: ${SHAPE.tenants} tenants × (${SHAPE.members} members, ${SHAPE.assets} assets of which 60% enabled and about ${Math.round(ctx.activeShare * 100)}% of those playing now, ${SHAPE.devices} devices); ${creds.sessions.length} editor sessions through \`login\` and ${creds.screens.length} device keys, rotated on every request
 - Gateway: \`NODE_ENV=production LOG_LEVEL=warn SERVER_TIMING=true\`, Redis, logged in as a member of \`anthias_app\`
 - Baseline: \`bench/baseline-server.ts\` (\`node:http\` + \`postgres\`), the same login role, tenant transaction and JSON
+- Redis-GET baseline (cached playlist): \`bench/redis-baseline-server.ts\` (\`node:http\` + \`ioredis\`), one GET of the gateway's per-device cache entry, the same JSON
 - Time to this point: ${clock()} (mm:ss, seeding included)
 
 ${results}

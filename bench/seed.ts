@@ -34,9 +34,9 @@ export async function seed(sql: Sql): Promise<Seeded> {
     from generate_series(1, ${tenants}::int) t`;
 
   await sql`
-    insert into users (id, email, password_hash, display_name)
+    insert into users (id, email, password_hash, display_name, email_verified_at)
     select md5('bench-user:' || t || ':' || m)::uuid,
-      'bench' || lpad(t::text, 3, '0') || '-m' || lpad(m::text, 2, '0') || '@bench.example', ${hash}, 'Member ' || m
+      'bench' || lpad(t::text, 3, '0') || '-m' || lpad(m::text, 2, '0') || '@bench.example', ${hash}, 'Member ' || m, now()
     from generate_series(1, ${tenants}::int) t, generate_series(1, ${members}::int) m`;
 
   await sql`

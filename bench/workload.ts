@@ -3,7 +3,8 @@ import type { ManifestEntry } from '../src/persisted/manifest.js';
 
 export const OPS = ['list', 'playlist', 'create'] as const;
 export type Op = (typeof OPS)[number];
-export type Target = 'gateway' | 'baseline';
+/** The gateway, the raw SQL baseline, and (playlist only) the Redis-GET baseline. */
+export type Target = 'gateway' | 'baseline' | 'redis';
 
 /** A member with a session token, for `list` and `create`. */
 export type Session = { tenantId: string; subdomain: string; userId: string; token: string };
@@ -38,6 +39,7 @@ export function callsFor(op: Op, target: Target, creds: Credentials, hash: strin
   let n = 0;
   const nth = <T>(list: T[]): T => list[n++ % list.length]!;
   const gateway = target === 'gateway';
+  if (target === 'redis' && op !== 'playlist') throw new Error('the Redis-GET baseline answers only the playlist');
   if (op === 'playlist') {
     const body = JSON.stringify({ variables: {}, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
     return () => {

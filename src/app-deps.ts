@@ -1,4 +1,7 @@
 import type { LoginThrottle } from './auth/login-throttle.js';
+import type { Limiter } from './limits/limiter.js';
+import type { Gates } from './limits/concurrency.js';
+import type { GateName, LimitName } from './limits/policies.js';
 import type { Sessions } from './auth/sessions.js';
 import type { InvalidationBus } from './cache/invalidation-bus.js';
 import type { KeyValueStore } from './cache/kv-store.js';
@@ -7,6 +10,8 @@ import type { DatabaseHandle } from './db/client.js';
 import type { Logger } from './logger.js';
 import type { Mailer } from './mail/mailer.js';
 import type { DnsResolver } from './modules/domains/dns.js';
+import type { Outbox } from './outbox/outbox.js';
+import type { Observer } from './observe/observer.js';
 import type { Manifest } from './persisted/manifest.js';
 import type { TenantDirectory } from './tenancy/tenant-directory.js';
 
@@ -19,10 +24,18 @@ export type AppDeps = {
   bus: InvalidationBus;
   directory: TenantDirectory;
   sessions: Sessions;
+  /** Every rate limit, counted by one limiter (src/limits/policies.ts). */
+  limiter: Limiter<LimitName>;
+  /** Fair-share caps on what one tenant holds at once (src/limits/policies.ts). */
+  gates: Gates<GateName>;
   loginThrottle: LoginThrottle;
   /** Trusted documents (hash → text), loaded once at start. */
   manifest: Manifest;
   mailer: Mailer;
+  /** Carries out what committed changes require outside the database. */
+  outbox: Outbox;
   dns: DnsResolver;
   log: Logger;
+  /** Metrics, error reports and traces (src/observe). */
+  observe: Observer;
 };

@@ -26,14 +26,24 @@ export class GatewayError extends Error {
 
 const hashOf = (document: unknown): string => (document as { __meta__: { hash: string } }).__meta__.hash.replace(/^sha256:/, '');
 
+/** The GraphQL endpoint of a gateway given by its base URL (`https://gw.example`) or the endpoint itself. */
+export function graphqlEndpoint(url: string): string {
+  const u = new URL(url);
+  if (!u.pathname.endsWith('/graphql')) u.pathname = `${u.pathname.replace(/\/$/, '')}/graphql`;
+  return u.toString();
+}
+
 export class DeviceClient {
   private etag: string | null = null;
   private assets: PlaylistAsset[] = [];
+  private readonly url: string;
 
   constructor(
-    private readonly url: string,
+    url: string,
     public deviceKey: string | null = null,
-  ) {}
+  ) {
+    this.url = graphqlEndpoint(url);
+  }
 
   private async call<R, V>(document: TypedDocumentNode<R, V>, variables: V): Promise<R> {
     const res = await fetch(this.url, {

@@ -19,6 +19,8 @@ type KeyRow = {
   revoked_at: Date | string | null;
 };
 
+export const apiKeyUsedKey = (keyId: string): string => `api-key-used:${keyId}`;
+
 /**
  * Records the key's last use at most once a minute, across instances (the store decides) and
  * without asking the store on every request (this process remembers it asked); a failure here
@@ -29,7 +31,7 @@ export function touchApiKey(db: Database, store: KeyValueStore, bus: Invalidatio
   if (asked.get(key.keyId)) return;
   asked.set(key.keyId, true);
   void (async () => {
-    if (!(await store.setIfAbsent(`api-key-used:${key.keyId}`, '1', 60))) return;
+    if (!(await store.setIfAbsent(apiKeyUsedKey(key.keyId), '1', 60))) return;
     await withTenantTransaction(db, { tenantId: key.tenantId }, (tx) =>
       tx.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, key.keyId)),
     );
@@ -43,7 +45,7 @@ export const API_KEY_CACHE = 'api-keys';
  * process; revocation drops it everywhere) and checks secret, revocation and expiry.
  */
 export async function authenticateApiKey(db: Database, bus: InvalidationBus, prefix: string, secret: string): Promise<Principal | null> {
-  const cache = bus.cache<KeyRow | null>(API_KEY_CACHE, 30_000);
+  const cache = bus.cache<KeyRow>(API_KEY_CACHE, 30_000);
   const key = await cache.getOrLoad(prefix, async () => (await rows<KeyRow>(db, sql`select * from anthias_api_key_lookup(${prefix})`))[0] ?? null);
   if (!key || !sameHash(key.key_hash, sha256(secret))) return null;
   if (key.revoked_at) return null;

@@ -22,7 +22,7 @@ export async function authenticate(deps: AppDeps, authorization: string | undefi
 async function principalOf(deps: AppDeps, credential: ParsedCredential): Promise<Principal | null> {
   if (credential.kind === 'st') {
     const session = await deps.sessions.resolve(credential.secret);
-    return session && { kind: 'user', userId: session.userId, sessionId: session.sessionId };
+    return session && { kind: 'user', ...session };
   }
   if (credential.kind === 'ak') return authenticateApiKey(deps.database.db, deps.bus, credential.prefix!, credential.secret);
   return authenticateDeviceKey(deps.database.db, deps.bus, credential.prefix!, credential.secret);

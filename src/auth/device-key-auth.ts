@@ -13,7 +13,7 @@ type DeviceKeyRow = { device_id: string; tenant_id: string; key_hash: string };
  * remembered briefly in this process; rotation and deletion drop it on every instance at once.
  */
 export async function authenticateDeviceKey(db: Database, bus: InvalidationBus, prefix: string, secret: string): Promise<Principal | null> {
-  const cache = bus.cache<DeviceKeyRow | null>(DEVICE_KEY_CACHE, 30_000);
+  const cache = bus.cache<DeviceKeyRow>(DEVICE_KEY_CACHE, 30_000);
   const device = await cache.getOrLoad(
     prefix,
     async () => (await rows<DeviceKeyRow>(db, sql`select * from anthias_device_key_lookup(${prefix})`))[0] ?? null,

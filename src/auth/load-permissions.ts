@@ -1,15 +1,17 @@
 import { and, eq } from 'drizzle-orm';
 import { type Role, tenantUsers } from '../db/schema/index.js';
-import type { Context } from '../graphql/context.js';
+import type { RequestContext } from '../tenancy/context.js';
 import { isPermission, NO_PERMISSIONS, type Permission, ROLE_PERMISSIONS } from './permissions.js';
 import { actingUserId } from './principal.js';
 
-const MEMBERSHIP_CACHE = 'memberships';
+export const MEMBERSHIP_CACHE = 'memberships';
+/** A membership's key in MEMBERSHIP_CACHE. */
+export const membershipKey = (tenantId: string, userId: string): string => `${tenantId}:${userId}`;
 type MembershipGrant = { role: Role; permissions: string[] };
 
-/** A membership changed: once committed, every instance forgets what it knew of it. */
-export function forgetMembership(ctx: Context, tenantId: string, userId: string): void {
-  ctx.db.afterCommit(() => ctx.deps.bus.invalidate(MEMBERSHIP_CACHE, [`${tenantId}:${userId}`]));
+/** A membership changed: when that commits, every instance forgets what it knew of it. */
+export async function forgetMembership(ctx: RequestContext, tenantId: string, userId: string): Promise<void> {
+  await ctx.deps.bus.announce(MEMBERSHIP_CACHE, [membershipKey(tenantId, userId)], await ctx.db.get());
 }
 
 /**
@@ -18,10 +20,10 @@ export function forgetMembership(ctx: Context, tenantId: string, userId: string)
  * Read inside the request's transaction, so RLS confines the membership to this tenant, and
  * remembered briefly in this process (member changes drop it on every instance).
  */
-export async function loadPermissions(ctx: Context): Promise<ReadonlySet<Permission>> {
+export async function loadPermissions(ctx: RequestContext): Promise<ReadonlySet<Permission>> {
   const userId = actingUserId(ctx.principal);
   if (!ctx.tenant || !userId) return NO_PERMISSIONS;
-  const membership = await ctx.deps.bus.cache<MembershipGrant | null>(MEMBERSHIP_CACHE, 30_000).getOrLoad(`${ctx.tenant.id}:${userId}`, async () => {
+  const membership = await ctx.deps.bus.cache<MembershipGrant>(MEMBERSHIP_CACHE, 30_000).getOrLoad(membershipKey(ctx.tenant.id, userId), async () => {
     const tx = await ctx.db.get();
     const [found] = await tx
       .select({ role: tenantUsers.role, permissions: tenantUsers.permissions })

@@ -1,45 +1,26 @@
-import type { KeyValueStore } from '../cache/kv-store.js';
-import { AppError } from '../errors.js';
+import type { Limiter } from '../limits/limiter.js';
+import type { LimitName } from '../limits/policies.js';
 
-const WINDOW_SECONDS = 15 * 60;
 // An email's failures past this many are answered after a growing delay (250 ms doubling, at most 4 s).
 const SLOW_AFTER = 3;
 
-const keys = (email: string, address: string) => [`login-fail:email:${email.toLowerCase()}`, `login-fail:ip:${address}`] as const;
-
 /**
- * Repeated failures for one email or one address are slowed, then refused for the rest of the
- * window. Sign-in fails closed: when the store cannot be read, nobody signs in.
+ * Every sign-in attempt counts against its email and its address before the password is checked
+ * (so concurrent attempts cannot slip past the limit); a successful one is given back. Refused:
+ * RATE_LIMITED; the store down: SERVICE_UNAVAILABLE (sign-in fails closed).
  */
 export class LoginThrottle {
-  constructor(
-    private readonly store: KeyValueStore,
-    private readonly limits: { perEmail: number; perAddress: number },
-  ) {}
+  constructor(private readonly limiter: Limiter<LimitName>) {}
 
-  /** Throws RATE_LIMITED when refused; otherwise returns how long to wait before answering a failure. */
-  async check(email: string, address: string): Promise<number> {
-    let counts: number[];
-    try {
-      counts = (await Promise.all(keys(email, address).map((k) => this.store.get(k)))).map((v) => Number(v ?? 0));
-    } catch {
-      throw new AppError('RATE_LIMITED', 'Sign-in is unavailable right now; try again shortly');
-    }
-    const [byEmail = 0, byAddress = 0] = counts;
-    if (byEmail >= this.limits.perEmail || byAddress >= this.limits.perAddress) {
-      throw new AppError('RATE_LIMITED', 'Too many failed sign-in attempts; try again later', {
-        retryAfterSeconds: WINDOW_SECONDS,
-      });
-    }
-    const excess = byEmail - SLOW_AFTER + 1;
+  /** Counts the attempt; returns how long to wait before answering should it fail. */
+  async attempt(email: string, address: string): Promise<number> {
+    const byEmail = await this.limiter.consume('login.email', email.toLowerCase());
+    await this.limiter.consume('login.address', address);
+    const excess = byEmail.limit - byEmail.remaining - SLOW_AFTER;
     return excess > 0 ? Math.min(4_000, 250 * 2 ** (excess - 1)) : 0;
   }
 
-  async failed(email: string, address: string): Promise<void> {
-    await Promise.all(keys(email, address).map((k) => this.store.incr(k, WINDOW_SECONDS)));
-  }
-
-  async succeeded(email: string): Promise<void> {
-    await this.store.del(keys(email, '')[0]);
+  async succeeded(email: string, address: string): Promise<void> {
+    await Promise.all([this.limiter.refund('login.email', email.toLowerCase()), this.limiter.refund('login.address', address)]);
   }
 }

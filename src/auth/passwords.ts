@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import argon2 from 'argon2';
 
 // OWASP's argon2id baseline (19 MiB, 2 passes) keeps a login near 20 ms on this hardware.
@@ -11,6 +12,9 @@ export const verifyPassword = (hash: string, password: string): Promise<boolean>
 /** A hash of nothing in particular, verified when the email is unknown so both paths take as long. */
 let decoy: Promise<string> | undefined;
 export const decoyHash = (): Promise<string> => (decoy ??= hashPassword('decoy-password-never-matches'));
+
+/** A well-formed hash of a random secret nobody keeps: the account exists but cannot sign in until its password is set. */
+export const unusablePasswordHash = (): Promise<string> => hashPassword(randomBytes(32).toString('base64url'));
 
 /** Length and variety rules shared by the CLI, invitations and sign-up; null when acceptable. */
 export function passwordProblem(password: string): string | null {

@@ -13,7 +13,7 @@ const CONTENT = ['assets', 'devices', 'qr'] as const;
 const crud = (areas: readonly string[], actions: readonly string[]) =>
   areas.flatMap((a) => actions.map((x) => `${a}.${x}` as Permission));
 
-/** DESIGN.md "Contract": owner all; admin all but ownership; editor content; viewer the .view ones. */
+/** Owner all; admin all but ownership; editor content; viewer the .view ones. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> = {
   owner: new Set(PERMISSIONS),
   admin: new Set(PERMISSIONS),

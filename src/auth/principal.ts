@@ -1,6 +1,6 @@
 /** Who is calling, as established from the request's credential. */
 export type Principal =
-  | { kind: 'user'; userId: string; sessionId: string }
+  | { kind: 'user'; userId: string; sessionId: string; emailVerified: boolean; secondFactor: boolean }
   | { kind: 'api_key'; keyId: string; tenantId: string; userId: string | null; permissions: readonly string[] }
   | { kind: 'device'; deviceId: string; tenantId: string };
 

@@ -2,25 +2,51 @@ import { GraphQLError } from 'graphql';
 import { allow, rule } from 'graphql-shield';
 import type { IRules } from 'graphql-shield';
 import { AppError } from '../errors.js';
-import type { Context } from '../graphql/context.js';
+import type { RequestContext } from '../tenancy/context.js';
 import type { Permission } from './permissions.js';
 
-const refuse = (ctx: Context, message: string) =>
+const refuse = (ctx: RequestContext, message: string) =>
   ctx.principal ? new AppError('FORBIDDEN', message) : new AppError('UNAUTHENTICATED', 'Sign in first');
 
-/** A person signed in with a session (not a key). */
-export const isUser = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
+/**
+ * What keeps a signed-in person from everything but settling their account (null: nothing): an
+ * address not verified yet, or an organisation that requires a second factor they have not enrolled.
+ */
+function restriction(ctx: RequestContext, enrolling = false): AppError | null {
+  const p = ctx.principal;
+  if (p?.kind !== 'user') return null;
+  if (!p.emailVerified) {
+    return new AppError('EMAIL_NOT_VERIFIED', 'Confirm your email address first: follow the link we mailed you, or ask for a new one with resendVerification');
+  }
+  if (!enrolling && ctx.tenant?.requireSecondFactor && !p.secondFactor) {
+    return new AppError('SECOND_FACTOR_ENROLMENT_REQUIRED', 'This organisation requires a second factor: enrol one first (beginTotpEnrolment, then confirmTotpEnrolment)');
+  }
+  return null;
+}
+
+/** A person signed in with a session, whatever the state of their account (to settle it). */
+export const isSignedIn = rule({ cache: 'contextual' })((_p, _a, ctx: RequestContext) =>
   ctx.principal?.kind === 'user' ? true : refuse(ctx, 'Only a signed-in user may do this'),
 );
 
+/** A signed-in person with a verified address, setting up their second factor. */
+export const isEnrolling = rule({ cache: 'contextual' })((_p, _a, ctx: RequestContext) =>
+  ctx.principal?.kind === 'user' ? (restriction(ctx, true) ?? true) : refuse(ctx, 'Only a signed-in user may do this'),
+);
+
+/** A person signed in with a session (not a key) whose account is in order. */
+export const isUser = rule({ cache: 'contextual' })((_p, _a, ctx: RequestContext) =>
+  ctx.principal?.kind === 'user' ? (restriction(ctx) ?? true) : refuse(ctx, 'Only a signed-in user may do this'),
+);
+
 /** A screen, with its device key. */
-export const isDevice = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
+export const isDevice = rule({ cache: 'contextual' })((_p, _a, ctx: RequestContext) =>
   ctx.principal?.kind === 'device' ? true : refuse(ctx, 'Only a device key may do this'),
 );
 
 /** An active member of the request's organisation (any role). */
-export const isMember = rule({ cache: 'contextual' })((_p, _a, ctx: Context) =>
-  ctx.permissions.size > 0 ? true : refuse(ctx, 'Only members of this organisation may see this'),
+export const isMember = rule({ cache: 'contextual' })((_p, _a, ctx: RequestContext) =>
+  restriction(ctx) ?? (ctx.permissions.size > 0 ? true : refuse(ctx, 'Only members of this organisation may see this')),
 );
 
 /** `can('assets.create')`: the permission must be in the request's permission set. */
@@ -28,8 +54,8 @@ const canRules = new Map<Permission, ReturnType<ReturnType<typeof rule>>>();
 export function can(permission: Permission) {
   let r = canRules.get(permission);
   if (!r) {
-    r = rule(`can:${permission}`, { cache: 'contextual' })((_p, _a, ctx: Context) =>
-      ctx.permissions.has(permission) ? true : refuse(ctx, `Missing permission ${permission}`),
+    r = rule(`can:${permission}`, { cache: 'contextual' })((_p, _a, ctx: RequestContext) =>
+      restriction(ctx) ?? (ctx.permissions.has(permission) ? true : refuse(ctx, `Missing permission ${permission}`)),
     );
     canRules.set(permission, r);
   }
@@ -43,7 +69,8 @@ export function can(permission: Permission) {
 export const ruleTree: IRules = {
   Query: {
     currentTenant: allow,
-    me: isUser,
+    me: isSignedIn,
+    mySessions: isUser,
     assets: can('assets.view'),
     asset: can('assets.view'),
     apiKeys: can('apikeys.manage'),
@@ -59,7 +86,18 @@ export const ruleTree: IRules = {
   },
   Mutation: {
     login: allow,
-    logout: isUser,
+    logout: isSignedIn,
+    verifyEmail: allow,
+    resendVerification: isSignedIn,
+    changePassword: isUser,
+    revokeSession: isUser,
+    logoutEverywhere: isSignedIn,
+    beginTotpEnrolment: isEnrolling,
+    confirmTotpEnrolment: isEnrolling,
+    disableTotp: isUser,
+    requireSecondFactor: can('tenant.manage'),
+    requestPasswordReset: allow,
+    resetPassword: allow,
     createAsset: can('assets.create'),
     updateAsset: can('assets.update'),
     deleteAsset: can('assets.delete'),

@@ -1,59 +1,111 @@
+import { sql } from 'drizzle-orm';
 import type { InvalidationBus } from '../cache/invalidation-bus.js';
-import type { KeyValueStore } from '../cache/kv-store.js';
 import type { LocalCache } from '../cache/local-cache.js';
+import type { Database, Tx } from '../db/client.js';
+import { rows } from '../db/rows.js';
 import { newSessionToken, sha256 } from './tokens.js';
 
-type SessionRecord = { userId: string; renewedAt: number };
-
-// Renewal rewrites the record, so do it at most this often rather than on every request.
-const RENEW_AFTER_MS = 60_000;
-const CACHE = 'sessions';
+/** Keyed by token hash; the `sessions_dropped` trigger announces every deleted session on it. */
+export const SESSION_CACHE = 'sessions';
+/** Keyed by user id: what a request needs of the account (announced when it changes). */
+export const ACCOUNT_CACHE = 'accounts';
 const LOCAL_TTL_MS = 30_000;
 
+type CachedSession = { sessionId: string; userId: string; expiresAt: number };
+export type AccountState = { emailVerified: boolean; secondFactor: boolean };
+export type ResolvedSession = { userId: string; sessionId: string } & AccountState;
+export type SessionClient = { ip: string; userAgent: string | null };
+
 /**
- * Sessions live in the key-value store, keyed by the token's hash, with a sliding TTL; this
- * process remembers a resolved session briefly, and a logout drops it on every instance.
+ * Sessions live in PostgreSQL (table `sessions`, reached only through SECURITY DEFINER functions),
+ * keyed by the token's hash, with a sliding expiry renewed at most once a minute. A request finds
+ * its session in this process's cache; any deletion of a session row, whatever its path, drops it
+ * on every instance when it commits (a trigger announces it through the invalidation bus), and a
+ * change to an account's state is announced by the code that makes it (`forgetAccount`).
  */
 export class Sessions {
-  private readonly local: LocalCache<string>;
+  private readonly sessions: LocalCache<CachedSession>;
+  private readonly accounts: LocalCache<AccountState>;
 
   constructor(
-    private readonly store: KeyValueStore,
+    private readonly db: Database,
     private readonly bus: InvalidationBus,
     readonly ttlSeconds: number,
   ) {
-    this.local = bus.cache<string>(CACHE, LOCAL_TTL_MS);
+    this.sessions = bus.cache<CachedSession>(SESSION_CACHE, LOCAL_TTL_MS);
+    this.accounts = bus.cache<AccountState>(ACCOUNT_CACHE, LOCAL_TTL_MS);
   }
 
-  private static key(sessionId: string): string {
-    return `session:${sessionId}`;
-  }
-
-  async create(userId: string): Promise<{ token: string; expiresAt: Date }> {
+  /** A new session, written in `tx` (it exists once that commits). */
+  async create(tx: Database | Tx, userId: string, client: SessionClient): Promise<{ token: string; expiresAt: Date; sessionId: string }> {
     const token = newSessionToken();
-    const record: SessionRecord = { userId, renewedAt: Date.now() };
-    await this.store.set(Sessions.key(sha256(token)), JSON.stringify(record), this.ttlSeconds);
-    return { token, expiresAt: new Date(record.renewedAt + this.ttlSeconds * 1000) };
+    const [row] = await rows<{ id: string; expires_at: string | Date }>(
+      tx,
+      sql`select * from anthias_session_create(${sha256(token)}, ${userId}::uuid, ${this.ttlSeconds}, ${client.ip}::inet, ${client.userAgent})`,
+    );
+    return { token, expiresAt: new Date(row!.expires_at), sessionId: row!.id };
   }
 
-  /** The session's user and id (the token's hash), renewing its TTL; null when unknown, expired or revoked. */
-  async resolve(token: string): Promise<{ userId: string; sessionId: string } | null> {
-    const sessionId = sha256(token);
-    const userId = this.local.get(sessionId);
-    if (userId) return { userId, sessionId };
-    const key = Sessions.key(sessionId);
-    const raw = await this.store.get(key);
-    if (!raw) return null;
-    const record = JSON.parse(raw) as SessionRecord;
-    if (Date.now() - record.renewedAt > RENEW_AFTER_MS) {
-      await this.store.set(key, JSON.stringify({ ...record, renewedAt: Date.now() }), this.ttlSeconds);
-    }
-    this.local.set(sessionId, record.userId);
-    return { userId: record.userId, sessionId };
+  /** The session's user, id and account state; null when unknown, expired or revoked. */
+  async resolve(token: string): Promise<ResolvedSession | null> {
+    const hash = sha256(token);
+    let loaded: AccountState | undefined;
+    // A remembered session past its expiry is asked for again (its use elsewhere may have renewed it).
+    const unexpired = (s: CachedSession) => s.expiresAt > Date.now();
+    const session = await this.sessions.getOrLoad(hash, async () => {
+      const [row] = await rows<{ id: string; user_id: string; expires_at: string | Date; email_verified: boolean; second_factor: boolean }>(
+        this.db,
+        sql`select * from anthias_session_resolve(${hash}, ${this.ttlSeconds})`,
+      );
+      if (!row) return null;
+      loaded = { emailVerified: row.email_verified, secondFactor: row.second_factor };
+      return { sessionId: row.id, userId: row.user_id, expiresAt: new Date(row.expires_at).getTime() };
+    }, unexpired);
+    if (!session) return null;
+    const account = await this.accounts.getOrLoad(session.userId, async () => loaded ?? (await this.accountState(session.userId)));
+    if (!account) return null;
+    return { userId: session.userId, sessionId: session.sessionId, ...account };
   }
 
-  async revoke(sessionId: string): Promise<void> {
-    await this.store.del(Sessions.key(sessionId));
-    await this.bus.invalidate(CACHE, [sessionId]);
+  private async accountState(userId: string): Promise<AccountState | null> {
+    const [row] = await rows<{ email_verified: boolean; second_factor: boolean }>(this.db, sql`select * from anthias_account_state(${userId}::uuid)`);
+    return row ? { emailVerified: row.email_verified, secondFactor: row.second_factor } : null;
+  }
+
+  /**
+   * Ends sessions of the signed-in user of `tx` (its app.current_user_id): one, or all but one, or
+   * all. Dropped here at once; every other instance drops them when `tx` commits.
+   */
+  async revokeOwn(tx: Tx, which: { only?: string; except?: string }): Promise<number> {
+    const gone = await rows<{ token_hash: string }>(
+      tx,
+      sql`select token_hash from anthias_revoke_my_sessions(${which.only ?? null}::uuid, ${which.except ?? null}::uuid) as token_hash`,
+    );
+    for (const { token_hash } of gone) this.sessions.delete(token_hash);
+    return gone.length;
+  }
+
+  /** Ends every session of these accounts (an offboarded tenant's former members); harmless to repeat. */
+  async revokeUsers(userIds: Iterable<string>): Promise<number> {
+    const ids = [...new Set(userIds)];
+    if (!ids.length) return 0;
+    this.forgetUsersHere(ids);
+    const [row] = await rows<{ n: number }>(this.db, sql`select anthias_revoke_user_sessions(array(select value::uuid from json_array_elements_text(${JSON.stringify(ids)}::json))) as n`);
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Drops these accounts' sessions from this instance's cache at once, for deletions made in SQL
+   * that name no token (a password reset): the trigger's announcement reaches this instance too,
+   * but only after the commit, so the answer could otherwise beat it to the next request.
+   */
+  forgetUsersHere(userIds: Iterable<string>): void {
+    const ids = new Set(userIds);
+    this.sessions.deleteWhere((s) => ids.has(s.userId));
+  }
+
+  /** The account's state changed in `tx` (address verified, second factor on or off): every instance reloads it after the commit. */
+  async forgetAccount(tx: Database | Tx, userId: string): Promise<void> {
+    await this.bus.announce(ACCOUNT_CACHE, [userId], tx);
   }
 }

@@ -1,13 +1,13 @@
-import { EventEmitter } from 'node:events';
 import type { KeyValueStore } from './kv-store.js';
 
 type Entry = { value: string; expiresAt: number };
+const SCAN_BATCH = 500;
 
 /** In-process store with the Redis store's semantics, for the embedded default and tests. */
 export class MemoryStore implements KeyValueStore {
   readonly kind = 'memory' as const;
+  readonly available = true;
   private readonly entries = new Map<string, Entry>();
-  private readonly bus = new EventEmitter().setMaxListeners(0);
   private readonly sweeper = setInterval(() => this.sweep(), 30_000).unref();
 
   private live(key: string): Entry | undefined {
@@ -58,29 +58,33 @@ export class MemoryStore implements KeyValueStore {
     return removed;
   }
 
-  async incr(key: string, ttlSeconds: number): Promise<number> {
+  async hit(key: string, points: number, windowSeconds: number): Promise<{ count: number; ttlMs: number }> {
     const entry = this.live(key);
-    const next = (entry ? Number(entry.value) : 0) + 1;
-    this.entries.set(key, { value: String(next), expiresAt: entry?.expiresAt ?? MemoryStore.expiry(ttlSeconds) });
-    return next;
+    const count = (entry ? Number(entry.value) : 0) + points;
+    const expiresAt = entry?.expiresAt ?? MemoryStore.expiry(windowSeconds);
+    this.entries.set(key, { value: String(count), expiresAt });
+    return { count, ttlMs: expiresAt - Date.now() };
   }
 
-  async publish(channel: string, message: string): Promise<void> {
-    this.bus.emit(channel, message);
+  async hitMany(hits: readonly { key: string; points: number; windowSeconds: number }[]): Promise<{ count: number; ttlMs: number }[]> {
+    return Promise.all(hits.map((h) => this.hit(h.key, h.points, h.windowSeconds)));
   }
 
-  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
-    this.bus.on(channel, onMessage);
-    return async () => {
-      this.bus.off(channel, onMessage);
-    };
+  async *scan(prefix: string): AsyncIterable<string[]> {
+    const keys = [...this.entries.keys()].filter((key) => key.startsWith(prefix) && this.live(key));
+    for (let i = 0; i < keys.length; i += SCAN_BATCH) yield keys.slice(i, i + SCAN_BATCH);
+  }
+
+  async deleteByPrefix(prefix: string): Promise<number> {
+    let removed = 0;
+    for await (const keys of this.scan(prefix)) removed += await this.del(...keys);
+    return removed;
   }
 
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
-    this.bus.removeAllListeners();
     this.entries.clear();
   }
 }

@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
-import type { KeyValueStore } from '../cache/kv-store.js';
-import { createStore } from '../cache/index.js';
 import { InvalidationBus } from '../cache/invalidation-bus.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
+import { DatabaseProblem, databaseProblem } from '../db/problems.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../logger.js';
+import { TenantCaches } from '../operations/tenant-caches.js';
 import { TenantDirectory } from '../tenancy/tenant-directory.js';
 
 /** What commands share: configuration, and the owner's database connection opened on first use. */
@@ -13,7 +13,6 @@ export class CliRuntime {
   readonly config: Config;
   readonly log: Logger;
   private database?: Promise<DatabaseHandle>;
-  private kv?: KeyValueStore;
 
   constructor() {
     this.config = loadConfig();
@@ -22,23 +21,26 @@ export class CliRuntime {
 
   /** Operators act as the migration owner (MIGRATION_DATABASE_URL, else DATABASE_URL, else PGlite). */
   async admin(): Promise<DatabaseHandle> {
-    this.database ??= openDatabase({ ...this.config.db, url: this.config.db.migrationUrl });
+    this.database ??= openDatabase({ ...this.config.db, url: this.config.db.migrationUrl, directUrl: undefined });
     const handle = await this.database;
     await handle.db.execute(sql`select 1`).catch((err: unknown) => {
-      throw new UnreachableDatabase(err);
+      const root = ((err as { cause?: unknown })?.cause ?? err) as { code?: string; message?: string };
+      throw new DatabaseProblem(databaseProblem(err, true) ?? `cannot reach the database (${root?.code ?? root?.message ?? String(root)})`, { cause: err });
     });
     return handle;
   }
 
-  store(): KeyValueStore {
-    this.kv ??= createStore(this.config.redis, this.log);
-    return this.kv;
+  async directory(): Promise<TenantDirectory> {
+    // Announcing only: running gateways hear the CLI's changes through PostgreSQL when they commit.
+    const { db } = await this.admin();
+    return new TenantDirectory(db, new InvalidationBus(db, this.log), this.config.tenantCacheTtlSeconds);
   }
 
-  async directory(): Promise<TenantDirectory> {
-    // Publishing only: the running gateways drop their copies when the CLI changes a tenant.
-    const bus = new InvalidationBus(this.store(), this.log);
-    return new TenantDirectory((await this.admin()).db, this.store(), bus, this.config.tenantCacheTtlSeconds);
+  /** What restores, clones and deletions announce to every gateway (src/operations/tenant-caches.ts). */
+  async tenantCaches(): Promise<TenantCaches> {
+    const { db } = await this.admin();
+    const bus = new InvalidationBus(db, this.log);
+    return new TenantCaches(new TenantDirectory(db, bus, this.config.tenantCacheTtlSeconds), bus);
   }
 
   /** The login role requests use, which `rls validate` checks as well. */
@@ -48,22 +50,22 @@ export class CliRuntime {
   }
 
   async close(): Promise<void> {
-    await this.kv?.close();
     if (this.database) await (await this.database.catch(() => null))?.close();
   }
 }
 
-export class UnreachableDatabase extends Error {
-  constructor(err: unknown) {
-    // Drizzle wraps the driver's error ("Failed query: …"); the driver's code is on the cause.
-    const root = ((err as { cause?: unknown })?.cause ?? err) as { code?: string; message?: string };
-    super(`cannot reach the database (${root?.code ?? root?.message ?? String(root)})`);
-  }
-}
+// Refusals of what the operator gave: the command wrote nothing, and changing the input (or the plan) is the fix.
+const REFUSALS = new Set(['BAD_USER_INPUT', 'QUOTA_EXCEEDED']);
 
-/** Bad input, bad configuration and an unreachable database: one line, exit 2, nothing written. */
+/**
+ * Bad input, input past a quota, bad configuration and a database to fix first (unreachable, not
+ * there, refusing the login, not migrated, embedded and held by another process): one line, exit 2,
+ * nothing written.
+ */
 export function exitCodeFor(err: unknown): { code: number; message: string } {
-  if (err instanceof AppError && err.extensions.code === 'BAD_USER_INPUT') return { code: 2, message: err.message };
-  if (err instanceof ConfigError || err instanceof UnreachableDatabase) return { code: 2, message: err.message };
+  if (err instanceof AppError && REFUSALS.has(String(err.extensions.code))) return { code: 2, message: err.message };
+  if (err instanceof ConfigError || err instanceof DatabaseProblem) return { code: 2, message: err.message };
+  const problem = databaseProblem(err);
+  if (problem) return { code: 2, message: problem };
   return { code: 1, message: err instanceof Error ? err.message : String(err) };
 }

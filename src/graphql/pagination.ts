@@ -1,5 +1,6 @@
 import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
 import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { textProblem } from '../db/text.js';
 import { badInput } from '../errors.js';
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -38,10 +39,25 @@ function decodeCursor(ordering: Ordering, cursor: string): CursorBody {
     typeof body.k === 'string' &&
     typeof body.id === 'string' &&
     UUID.test(body.id) &&
-    (ordering.cast !== 'timestamptz' || !Number.isNaN(Date.parse(body.k))) &&
-    (ordering.cast !== 'int4' || /^-?\d{1,10}$/.test(body.k));
+    sortKeyFits(ordering.cast, body.k);
   if (!valid) throw badInput('after', 'is not a cursor of this list and ordering');
   return body as CursorBody;
+}
+
+// The text PostgreSQL gives for a timestamptz (what cursors carry): checked here, since
+// PostgreSQL's cast accepts far more than JavaScript and refuses some of what Date.parse takes.
+const TIMESTAMPTZ = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?([+-]\d{2}(:\d{2}){0,2})$/;
+const INT4 = { min: -2_147_483_648, max: 2_147_483_647 };
+
+/** Whether a cursor's sort key is one PostgreSQL reads back as the ordering's type. */
+function sortKeyFits(cast: Ordering['cast'], key: string): boolean {
+  if (cast === 'int4') return /^-?\d{1,10}$/.test(key) && Number(key) >= INT4.min && Number(key) <= INT4.max;
+  if (cast === 'text') return textProblem(key) === null;
+  const m = TIMESTAMPTZ.exec(key);
+  if (!m) return false;
+  const [, y, mo, d, h, mi, se] = m.map(Number) as number[];
+  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, se!));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo! - 1 && date.getUTCDate() === d && h! < 24 && mi! < 60 && se! < 60;
 }
 
 /** The sort key as text (exact, unlike a JS Date) for the next cursor. */
@@ -104,11 +120,18 @@ export async function keysetPage<R extends { id: string; sortKey: string }, T>(
     limit: limit + 1,
   });
   const rows = fetched.slice(0, limit);
-  const edges = rows.map((r) => ({ cursor: encodeCursor(ordering, r.sortKey, r.id), node: toNode(r) }));
+  // A cursor is encoded only if the client asks for it (most lists read nodes alone).
+  const edges = rows.map((r) => ({
+    node: toNode(r),
+    get cursor() {
+      return encodeCursor(ordering, r.sortKey, r.id);
+    },
+  }));
+  const last = rows.at(-1);
   return {
     edges,
     nodes: edges.map((e) => e.node),
-    pageInfo: { hasNextPage: fetched.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: { hasNextPage: fetched.length > limit, endCursor: last ? encodeCursor(ordering, last.sortKey, last.id) : null },
     totalCount: lazyCount(count),
   };
 }
@@ -133,7 +156,9 @@ export function Connection<T extends object>(node: ClassType<T>, name: string) {
     @Field(() => [Edge]) edges: Edge[];
     @Field(() => [node], { description: 'The nodes of `edges`, for clients that need no cursors.' }) nodes: T[];
     @Field(() => PageInfo) pageInfo: PageInfo;
-    @Field(() => Int, { description: 'How many items match the filter, over all pages (counted only when asked for).' })
+    // Holds a thenable (lazyCount): it keeps a resolver, since compiled execution reads a field
+    // without one as a plain value and would not wait for it (see markPropertyFieldsSimple).
+    @Field(() => Int, { simple: false, description: 'How many items match the filter, over all pages (counted only when asked for).' })
     totalCount: number;
   }
   return ConnectionType;

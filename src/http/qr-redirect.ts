@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app-deps.js';
-import { QR_CODE, scanQrCode } from '../modules/qr/qr.service.js';
+import { QR_CODE } from '../modules/qr/qr-code.js';
+import { scanQrCode } from '../modules/qr/qr.service.js';
 
 /** GET /q/<code>: counts the scan and redirects, with no tenant header; unknown codes are 404. */
 export function registerQrRedirect(app: FastifyInstance, deps: AppDeps): void {

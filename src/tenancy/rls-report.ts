@@ -3,7 +3,8 @@ import type { Database } from '../db/client.js';
 import { rows } from '../db/rows.js';
 
 export const RUNTIME_ROLE = 'anthias_app';
-const APPEND_ONLY = new Set(['audit_logs']);
+/** Tables the runtime role may only read and append to: no update, no delete. */
+export const APPEND_ONLY = new Set(['audit_logs']);
 // Tables without tenant_id that still hold tenant data, each with its own policy.
 const SPECIAL = new Set(['tenants', 'users']);
 const WRITE_GRANTS = ['INSERT', 'UPDATE', 'DELETE'];

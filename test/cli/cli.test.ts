@@ -2,61 +2,32 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { openDatabase } from '../../src/db/client.js';
 import { loadManifest, MANIFEST_PATH } from '../../src/persisted/manifest.js';
 import { runCli } from '../support/cli.js';
-import { RUNTIME_LOGIN, withDatabase } from '../support/global-setup.js';
+import { type CliDatabase, cliDatabase } from '../support/cli-database.js';
 import { PASSWORD, uniq } from '../support/harness.js';
 
-// The CLI gets a database of its own: these tests switch RLS off and on.
-const target = inject('testDatabase');
-let env: Record<string, string>;
-let cleanup: () => Promise<void>;
-
+// The CLI gets a database of its own: these tests switch RLS off and on. Its first test migrates it.
+let d: CliDatabase;
 beforeAll(async () => {
-  if (target.engine === 'postgres') {
-    const name = `anthias_cli_${uniq('')}`;
-    const admin = postgres(target.adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const runtime = new URL(withDatabase(target.adminUrl, name));
-    runtime.username = RUNTIME_LOGIN;
-    runtime.password = RUNTIME_LOGIN;
-    env = { MIGRATION_DATABASE_URL: withDatabase(target.adminUrl, name), DATABASE_URL: runtime.toString() };
-    cleanup = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'anthias-cli-'));
-    env = { DATA_DIR: dir };
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  }
+  d = await cliDatabase({ migrated: false });
 });
-afterAll(() => cleanup?.());
+afterAll(() => d?.close());
 
-const cli = (...args: string[]) => runCli(args, env);
+// The owner's password comes from the environment (never the command line).
+const cli = (...args: string[]) => runCli(args, { ...d.env, ANTHIAS_OWNER_PASSWORD: PASSWORD });
 const ownerArgs = (sub: string, extra: string[] = []) => [
   'create-tenant', `Org ${sub}`, sub, '--plan', 'basic', '--owner-email', `${sub}@example.test`,
-  '--owner-password', PASSWORD, '--contact-email', `ops-${sub}@example.test`, ...extra,
+  '--contact-email', `ops-${sub}@example.test`, ...extra,
 ];
 
-/** The owner's SQL on the CLI's database (PGlite allows one process at a time, so open, run, close). */
-async function ownerSql(statement: string): Promise<void> {
-  const handle = await openDatabase({ url: env.MIGRATION_DATABASE_URL, dataDir: env.DATA_DIR ?? '', poolSize: 1, prepare: true });
-  try {
-    await handle.db.execute(sql.raw(statement));
-  } finally {
-    await handle.close();
-  }
-}
+const ownerSql = (statement: string) => d.owner((db) => db.execute(sql.raw(statement)));
 
 describe('anthias CLI', () => {
   it('migrates, and a second migrate is a no-op', async () => {
-    expect(await cli('migrate')).toMatchObject({ code: 0, stdout: 'migrations applied\n' });
-    expect(await cli('migrate')).toMatchObject({ code: 0, stdout: 'migrations applied\n' });
+    expect(await cli('migrate')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^applied \d+ migrations; the database is at \d{4}_\w+\n$/) });
+    expect(await cli('migrate')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^nothing to apply: the database is at \d{4}_\w+\n$/) });
   });
 
   it('rls validate reports every table and passes on a migrated database', async () => {
@@ -129,15 +100,15 @@ describe('anthias CLI', () => {
     ['a malformed subdomain', () => ownerArgs('Bad_Sub'), /subdomain: must be 1-63 lowercase/],
     ['a subdomain ending in a hyphen', () => ownerArgs('acme-'), /subdomain: must be 1-63 lowercase/],
     ['a reserved subdomain', () => ownerArgs('admin'), /subdomain: "admin" is reserved/],
-    ['an unknown plan', () => ['create-tenant', 'Org', uniq('p'), '--plan', 'gold', '--owner-email', 'x@example.test', '--owner-password', PASSWORD], /plan: must be one of/],
-    ['a weak password', () => ['create-tenant', 'Org', uniq('w'), '--plan', 'basic', '--owner-email', 'x@example.test', '--owner-password', 'password'], /owner-password: must be at least 10/],
-    ['a password of one kind', () => ['create-tenant', 'Org', uniq('w'), '--plan', 'basic', '--owner-email', 'x@example.test', '--owner-password', 'aaaaaaaaaaaa'], /owner-password: must mix/],
-    ['a malformed email', () => ['create-tenant', 'Org', uniq('e'), '--plan', 'basic', '--owner-email', 'not-an-email', '--owner-password', PASSWORD], /owner-email: is not a valid email/],
-    ['a malformed contact email', () => ['create-tenant', 'Org', uniq('e'), '--plan', 'basic', '--owner-email', 'ok@example.test', '--owner-password', PASSWORD, '--contact-email', 'nope'], /contact-email: is not a valid email/],
+    ['an unknown plan', () => ['create-tenant', 'Org', uniq('p'), '--plan', 'gold', '--owner-email', 'x@example.test'], /plan: must be one of/],
+    ['a weak password', () => ['create-tenant', 'Org', uniq('w'), '--plan', 'basic', '--owner-email', 'x@example.test'], /owner-password: must be at least 10/, 'password'],
+    ['a password of one kind', () => ['create-tenant', 'Org', uniq('w'), '--plan', 'basic', '--owner-email', 'x@example.test'], /owner-password: must mix/, 'aaaaaaaaaaaa'],
+    ['a malformed email', () => ['create-tenant', 'Org', uniq('e'), '--plan', 'basic', '--owner-email', 'not-an-email'], /owner-email: is not a valid email/],
+    ['a malformed contact email', () => ['create-tenant', 'Org', uniq('e'), '--plan', 'basic', '--owner-email', 'ok@example.test', '--contact-email', 'nope'], /contact-email: is not a valid email/],
     ['a missing option', () => ['create-tenant', 'Org', uniq('m'), '--plan', 'basic'], /required option/],
-  ])('refuses %s with one line, exit 2, and writes nothing', async (_name, args, message) => {
+  ])('refuses %s with one line, exit 2, and writes nothing', async (_name, args, message, password = PASSWORD) => {
     const before = (await cli('list-tenants')).stdout;
-    const r = await cli(...args(taken));
+    const r = await runCli(args(taken), { ...d.env, ANTHIAS_OWNER_PASSWORD: password });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);

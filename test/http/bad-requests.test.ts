@@ -16,46 +16,49 @@ const healthy = async () => {
   expect(r.body.data?.currentTenant.subdomain).toBe(t.subdomain);
 };
 
+// As Apollo Client asks: refused documents keep their 4xx (GraphQL over HTTP).
+const post = (body: string, headers: Record<string, string> = {}) => h.post(body, { accept: 'application/graphql-response+json', ...headers });
+
 const errorCode = (text: string) => (JSON.parse(text) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code;
 
 describe('requests that are bad at the HTTP or GraphQL level', () => {
   const cases: [string, () => Promise<{ status: number; text: string }>, number, string][] = [
-    ['malformed JSON', () => h.post('{"query": "{ currentTenant { id }'), 400, 'BAD_USER_INPUT'],
-    ['a wrong content type', () => h.post('query', { 'content-type': 'text/plain' }), 415, 'BAD_USER_INPUT'],
-    ['form-encoded content', () => h.post('query=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'BAD_USER_INPUT'],
-    ['an empty body', () => h.post(''), 400, 'BAD_USER_INPUT'],
-    ['an oversized body', () => h.post(JSON.stringify({ query: `{ currentTenant { id } } # ${'x'.repeat(30_000)}` })), 413, 'BAD_USER_INPUT'],
-    ['a batched array', () => h.post(JSON.stringify([{ query: '{ currentTenant { id } }' }, { query: '{ currentTenant { id } }' }])), 400, 'BAD_USER_INPUT'],
-    ['a body without a query', () => h.post(JSON.stringify({ variables: {} })), 400, 'BAD_USER_INPUT'],
-    ['a syntax error', () => h.post(JSON.stringify({ query: '{ currentTenant { id ' })), 400, 'BAD_USER_INPUT'],
-    ['an unknown field', () => h.post(JSON.stringify({ query: '{ nothingHere }' })), 400, 'BAD_USER_INPUT'],
+    ['malformed JSON', () => post('{"query": "{ currentTenant { id }'), 400, 'BAD_USER_INPUT'],
+    ['a wrong content type', () => post('query', { 'content-type': 'text/plain' }), 415, 'BAD_USER_INPUT'],
+    ['form-encoded content', () => post('query=x', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'BAD_USER_INPUT'],
+    ['an empty body', () => post(''), 400, 'BAD_USER_INPUT'],
+    ['an oversized body', () => post(JSON.stringify({ query: `{ currentTenant { id } } # ${'x'.repeat(30_000)}` })), 413, 'BAD_USER_INPUT'],
+    ['a batched array', () => post(JSON.stringify([{ query: '{ currentTenant { id } }' }, { query: '{ currentTenant { id } }' }])), 400, 'BAD_USER_INPUT'],
+    ['a body without a query', () => post(JSON.stringify({ variables: {} })), 400, 'BAD_USER_INPUT'],
+    ['a syntax error', () => post(JSON.stringify({ query: '{ currentTenant { id ' })), 400, 'BAD_USER_INPUT'],
+    ['an unknown field', () => post(JSON.stringify({ query: '{ nothingHere }' })), 400, 'BAD_USER_INPUT'],
     [
       'a document nested thousands deep',
-      () => h.post(JSON.stringify({ query: `{ ${'a { '.repeat(2500)}id${' }'.repeat(2500)} }` })),
+      () => post(JSON.stringify({ query: `{ ${'a { '.repeat(2500)}id${' }'.repeat(2500)} }` })),
       400,
       'QUERY_TOO_COMPLEX',
     ],
     [
       'a document nested past the depth limit',
-      () => h.post(JSON.stringify({ query: '{ currentTenant { limits { maxAssets } } }' })),
+      () => post(JSON.stringify({ query: '{ currentTenant { limits { maxAssets } } }' })),
       400,
       'QUERY_TOO_COMPLEX',
     ],
     [
       'thousands of aliases',
-      () => h.post(JSON.stringify({ query: `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: __typename`).join(' ')} }` })),
+      () => post(JSON.stringify({ query: `{ ${Array.from({ length: 1000 }, (_, i) => `a${i}: __typename`).join(' ')} }` })),
       400,
       'QUERY_TOO_COMPLEX',
     ],
     [
       'more aliases than the limit',
-      () => h.post(JSON.stringify({ query: `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: currentTenant { id }`).join(' ')} }` })),
+      () => post(JSON.stringify({ query: `{ ${Array.from({ length: 25 }, (_, i) => `a${i}: currentTenant { id }`).join(' ')} }` })),
       400,
       'QUERY_TOO_COMPLEX',
     ],
     [
       'thousands of tokens',
-      () => h.post(JSON.stringify({ query: `{ currentTenant { ${'id '.repeat(3000)} } }` })),
+      () => post(JSON.stringify({ query: `{ currentTenant { ${'id '.repeat(3000)} } }` })),
       400,
       'QUERY_TOO_COMPLEX',
     ],
@@ -68,16 +71,26 @@ describe('requests that are bad at the HTTP or GraphQL level', () => {
     await healthy();
   });
 
-  it('answers GET /graphql queries (CSRF-safe header required) and refuses mutations over GET', async () => {
+  it('answers a client that accepts only application/json with 200 and the coded errors for a refused document', async () => {
+    for (const query of ['{ currentTenant { id ', '{ nothingHere }', '{ currentTenant { limits { maxAssets } } }']) {
+      const res = await h.post(JSON.stringify({ query }), { accept: 'application/json' });
+      expect(res.status).toBe(200);
+      expect(['BAD_USER_INPUT', 'QUERY_TOO_COMPLEX']).toContain(errorCode(res.text));
+    }
+  });
+
+  it('answers GET /graphql queries (no ambient credential is read, so no preflight header is needed) and refuses mutations over GET', async () => {
     const q = encodeURIComponent('{ currentTenant { subdomain } }');
-    const res = await fetch(`${h.url}?query=${q}`, { headers: { 'x-tenant-id': t.subdomain, 'apollo-require-preflight': 'true' } });
+    const res = await fetch(`${h.url}?query=${q}`, { headers: { 'x-tenant-id': t.subdomain } });
     expect(res.status).toBe(200);
-    const unsafe = await fetch(`${h.url}?query=${q}`, { headers: { 'x-tenant-id': t.subdomain } });
-    expect(unsafe.status).toBe(400);
+    expect(((await res.json()) as { data: { currentTenant: { subdomain: string } } }).data.currentTenant.subdomain).toBe(t.subdomain);
+    const m = encodeURIComponent('mutation { logout }');
+    const mutation = await fetch(`${h.url}?query=${m}`, { headers: { 'x-tenant-id': t.subdomain, accept: 'application/graphql-response+json' } });
+    expect(mutation.status).toBe(405);
   });
 
   it('sets security headers and a request id on every response', async () => {
-    for (const res of [await fetch(h.url.replace('/graphql', '/healthz')), await h.post('{')]) {
+    for (const res of [await fetch(h.url.replace('/graphql', '/healthz')), await post('{')]) {
       expect(res.headers.get('strict-transport-security')).toContain('max-age=');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('x-frame-options')).toBe('DENY');

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import type { TestProject } from 'vitest/node';
-import { openDatabase } from '../../src/db/client.js';
+import { type DatabaseHandle, openDatabase } from '../../src/db/client.js';
+import { createLoginRole } from '../../src/operations/login-role/login-role.service.js';
 
 export type TestDatabase =
   | { engine: 'pglite' }
@@ -37,16 +38,12 @@ export default async function setup(project: TestProject) {
   await admin.unsafe(`create database ${name}`);
   const migrationUrl = withDatabase(adminUrl, name);
   const handle = await openDatabase({ url: migrationUrl, dataDir: '', poolSize: 1, prepare: true });
-  await handle.migrate();
-  await handle.close();
-  await admin.unsafe(`
-    do $$ begin
-      if not exists (select 1 from pg_roles where rolname = '${RUNTIME_LOGIN}') then
-        create role ${RUNTIME_LOGIN} login password '${RUNTIME_LOGIN}';
-      end if;
-    end $$;
-    grant anthias_app to ${RUNTIME_LOGIN};
-    grant connect on database ${name} to ${RUNTIME_LOGIN};`);
+  try {
+    await handle.migrate();
+    await loginRoleRacingOtherRuns(handle);
+  } finally {
+    await handle.close();
+  }
   const runtime = new URL(migrationUrl);
   runtime.username = RUNTIME_LOGIN;
   runtime.password = RUNTIME_LOGIN;
@@ -61,4 +58,22 @@ export default async function setup(project: TestProject) {
     await admin.unsafe(`drop database if exists ${name} with (force)`);
     await admin.end();
   };
+}
+
+/**
+ * The login role through the CLI's own code (`anthias create-login-role`). Roles are cluster-wide,
+ * so test runs started together may create or grant it at the same moment: PostgreSQL then
+ * refuses one of them ("already exists", "tuple concurrently updated"), and it tries again.
+ */
+async function loginRoleRacingOtherRuns(handle: DatabaseHandle): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await createLoginRole(handle, RUNTIME_LOGIN, RUNTIME_LOGIN);
+      return;
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (attempt >= 5 || !(code === '42710' || code === '23505' || code === 'XX000')) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }

@@ -4,7 +4,7 @@ import { inject } from 'vitest';
 import { createApp, type App, type Outside } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Database, type DatabaseHandle, type Tx } from '../../src/db/client.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { hashPassword } from '../../src/auth/passwords.js';
 import { type Role, tenantUsers, users } from '../../src/db/schema/index.js';
 import { createTenant } from '../../src/modules/tenants/tenant-admin.service.js';
@@ -32,6 +32,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     LOG_LEVEL: 'silent',
     BASE_DOMAIN: 'signage.test',
     REDIS_PREFIX: `${uniq('anthias-test-')}:`,
+    // The test client stands for the proxy in front of the gateway: its X-Forwarded-For is believed.
+    TRUST_PROXY: '127.0.0.1',
   };
   if (target.engine === 'postgres') {
     base.DATABASE_URL = target.runtimeUrl;
@@ -65,9 +67,9 @@ export type Member = { userId: string; email: string; password: string };
 export type SeededTenant = { id: string; subdomain: string; ownerId: string; ownerEmail: string; password: string };
 
 /** Boots the real gateway on a loopback port, against the run's database and Redis. */
-export async function startHarness(extraEnv: Record<string, string> = {}, outside: Outside = {}): Promise<Harness> {
+export async function startHarness(extraEnv: Record<string, string> = {}, outside: Outside = {}, log: Logger = createLogger('silent')): Promise<Harness> {
   const config = loadConfig(testEnv(extraEnv));
-  const app = await createApp(config, createLogger('silent'), outside);
+  const app = await createApp(config, log, outside);
   let adminHandle: DatabaseHandle | undefined;
   if (app.deps.database.kind === 'pglite') await app.deps.database.migrate();
   else adminHandle = await openDatabase({ ...config.db, url: config.db.migrationUrl, poolSize: 2 });
@@ -98,7 +100,8 @@ export async function startHarness(extraEnv: Record<string, string> = {}, outsid
     admin,
     runtime: app.deps.database.db,
     async gql(query, variables, opts = {}) {
-      const headers: Record<string, string> = { ...opts.headers };
+      // As Apollo Client sends it: GraphQL-over-HTTP status codes (4xx for refused documents).
+      const headers: Record<string, string> = { accept: 'application/graphql-response+json, application/json;q=0.9', ...opts.headers };
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
       if (opts.tenant) headers['x-tenant-id'] = opts.tenant;
       if (opts.host) headers.host = opts.host;
@@ -120,7 +123,7 @@ export async function startHarness(extraEnv: Record<string, string> = {}, outsid
     },
     async addMember(tenantId, role, opts = {}) {
       const email = `${uniq(role)}@example.test`;
-      const [user] = await admin.insert(users).values({ email, passwordHash: await memberHash() }).returning({ id: users.id });
+      const [user] = await admin.insert(users).values({ email, passwordHash: await memberHash(), emailVerifiedAt: new Date() }).returning({ id: users.id });
       await admin.insert(tenantUsers).values({
         tenantId,
         userId: user!.id,

@@ -1,27 +1,28 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { parse } from 'csv-parse/sync';
-import { badInput } from '../../errors.js';
 import { createMailer } from '../../mail/mailer.js';
 import { invitationMail } from '../../modules/members/invitation-mail.js';
 import {
   createTenant,
+  createTenantInvitingOwner,
   listTenants,
   bulkCreateTenants,
-  type BulkRow,
   renameSubdomain,
   setPlan,
   setTenantStatus,
   validateTenant,
 } from '../../modules/tenants/tenant-admin.service.js';
 import { rlsReport } from '../../tenancy/rls-report.js';
+import { readBulkCsv } from '../bulk-csv.js';
 import { table } from '../output.js';
+import { readSecret } from '../secret-input.js';
 import type { CliRuntime } from '../runtime.js';
 
 const wholeNumber = (value: string): number => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('must be a whole number');
   return Number(value);
 };
+
+export const OWNER_PASSWORD_ENV = 'ANTHIAS_OWNER_PASSWORD';
 
 export function tenantCommands(program: Command, rt: () => CliRuntime): void {
   program
@@ -31,24 +32,33 @@ export function tenantCommands(program: Command, rt: () => CliRuntime): void {
     .argument('<subdomain>', 'DNS label under BASE_DOMAIN')
     .requiredOption('--plan <plan>', 'basic | professional | enterprise')
     .requiredOption('--owner-email <email>')
-    .requiredOption('--owner-password <password>')
+    .option('--password-stdin', `read the owner's password from standard input (or set ${OWNER_PASSWORD_ENV}; with neither, the owner is invited by mail)`)
     .option('--contact-email <email>')
     .option('--max-assets <n>', 'override the plan limit', wholeNumber)
     .option('--max-users <n>', 'override the plan limit', wholeNumber)
-    .action(async (name: string, subdomain: string, o: Record<string, string | number | undefined>) => {
-      const { db } = await rt().admin();
-      const created = await createTenant(db, {
+    .action(async (name: string, subdomain: string, o: Record<string, string | number | boolean | undefined>) => {
+      const runtime = rt();
+      const { config, log } = runtime;
+      const input = {
         name,
         subdomain,
         plan: String(o.plan),
         ownerEmail: String(o.ownerEmail),
-        ownerPassword: String(o.ownerPassword),
         contactEmail: o.contactEmail as string | undefined,
         maxAssets: o.maxAssets as number | undefined,
         maxUsers: o.maxUsers as number | undefined,
-      });
-      await (await rt().directory()).invalidate({ id: created.tenantId, subdomains: [subdomain] });
-      process.stdout.write(`${created.tenantId} ${subdomain}\n`);
+      };
+      // Standard input is read only when asked: a command run from cron or a script with neither invites.
+      const ownerPassword = o.passwordStdin || process.env[OWNER_PASSWORD_ENV] ? await readSecret(OWNER_PASSWORD_ENV, "owner's password") : undefined;
+      if (ownerPassword !== undefined) {
+        const created = await createTenant((await runtime.admin()).db, { ...input, ownerPassword });
+        process.stdout.write(`${created.tenantId} ${subdomain}\n`);
+        return;
+      }
+      const { tenantId, token } = await createTenantInvitingOwner((await runtime.admin()).db, input, config.invitationTtlHours);
+      await createMailer(config.mail, log).send(invitationMail(config, input.ownerEmail, name.trim(), 'owner', token));
+      process.stderr.write(`no password given: ${input.ownerEmail} is invited as owner\n`);
+      process.stdout.write(`${tenantId} ${subdomain}\n`);
     });
 
   program
@@ -117,9 +127,12 @@ export function tenantCommands(program: Command, rt: () => CliRuntime): void {
     .option('--max-assets <n>', 'override the plan limit', wholeNumber)
     .option('--max-users <n>', 'override the plan limit', wholeNumber)
     .option('--max-devices <n>', 'override the plan limit', wholeNumber)
-    .action(async (subdomain: string, plan: string, o: { maxAssets?: number; maxUsers?: number; maxDevices?: number }) => {
+    .option('--clear-overrides', "drop the tenant's own limits (back to the plan's) before applying any given")
+    .option('--force', 'apply limits below current usage (nothing is removed; new ones are refused)')
+    .action(async (subdomain: string, plan: string, o: { maxAssets?: number; maxUsers?: number; maxDevices?: number; clearOverrides?: boolean; force?: boolean }) => {
       const runtime = rt();
-      await setPlan((await runtime.admin()).db, await runtime.directory(), subdomain, { plan, ...o });
+      const { warnings } = await setPlan((await runtime.admin()).db, await runtime.directory(), subdomain, { plan, ...o });
+      for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       process.stdout.write(`${subdomain} is on ${plan}\n`);
     });
 
@@ -129,18 +142,12 @@ export function tenantCommands(program: Command, rt: () => CliRuntime): void {
     .argument('<file>', 'CSV file with a header line')
     .action(async (file: string) => {
       const runtime = rt();
-      let records: BulkRow[];
-      try {
-        records = parse(readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true, trim: true }) as BulkRow[];
-      } catch (err) {
-        throw badInput('file', err instanceof Error ? err.message : String(err));
-      }
-      if (!records.length) throw badInput('file', 'has no rows');
+      const records = readBulkCsv(file);
       const { config, log } = runtime;
       const created = await bulkCreateTenants((await runtime.admin()).db, records, config.invitationTtlHours);
       const mailer = createMailer(config.mail, log);
       for (const t of created) {
-        await mailer.send(invitationMail(t.contactEmail, t.name, 'owner', t.token, config.publicUrl, config.invitationTtlHours));
+        await mailer.send(invitationMail(config, t.contactEmail, t.name, 'owner', t.token));
         process.stdout.write(`${t.id} ${t.subdomain}\n`);
       }
     });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, integer, pgTable, smallint, text, time, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, index, integer, pgTable, smallint, text, time, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from '../columns.js';
 import { tenantId } from './tenants.js';
 import { users } from './users.js';
@@ -27,6 +27,8 @@ export const assets = pgTable(
     playTimeTo: time('play_time_to'),
     // Device labels this asset is restricted to; empty plays everywhere.
     labels: text('labels').array().notNull().default(sql`'{}'::text[]`),
+    // Where an imported asset came from (`anthias:<asset_id>`): a repeated import updates it.
+    sourceRef: text('source_ref'),
     createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
     updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
@@ -42,6 +44,7 @@ export const assets = pgTable(
     index('assets_tenant_play_order_idx').on(t.tenantId, t.playOrder),
     index('assets_created_by_idx').on(t.createdBy),
     index('assets_updated_by_idx').on(t.updatedBy),
+    uniqueIndex('assets_tenant_source_ref_idx').on(t.tenantId, t.sourceRef),
     check('assets_duration_check', sql`${t.duration} >= 0`),
     check('assets_dates_check', sql`${t.startDate} is null or ${t.endDate} is null or ${t.startDate} < ${t.endDate}`),
     check('assets_play_days_check', sql`${t.playDays} <@ '{1,2,3,4,5,6,7}'::smallint[]`),

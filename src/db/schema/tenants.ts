@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, updatedAt } from '../columns.js';
 
 export const TENANT_STATUSES = ['active', 'suspended'] as const;
@@ -25,6 +25,8 @@ export const tenants = pgTable(
     requestsPerMinute: integer('requests_per_minute'),
     settings: jsonb('settings').$type<TenantSettings>().notNull().default({}),
     contactEmail: text('contact_email'),
+    /** Members must use a second factor (set by an owner). */
+    requireSecondFactor: boolean('require_second_factor').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     suspendedAt: timestamp('suspended_at', { withTimezone: true }),

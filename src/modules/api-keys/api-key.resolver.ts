@@ -1,7 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../graphql/context.js';
+import { TenantCtx } from '../../graphql/tenant-ctx.js';
+import type { RequestContext, TenantContext } from '../../tenancy/context.js';
 import { requireId } from '../../graphql/ids.js';
-import type { UserSummary } from '../../graphql/loaders.js';
+import type { UserSummary } from '../../tenancy/loaders.js';
 import { User } from '../identity/user.type.js';
 import { createApiKey, listApiKeys, revokeApiKey } from './api-key.service.js';
 import { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-key.type.js';
@@ -9,22 +10,22 @@ import { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-key.type.js';
 @Resolver(() => ApiKey)
 export class ApiKeyResolver {
   @Query(() => [ApiKey], { description: "The organisation's API keys, newest first (never their secrets). Needs apikeys.manage." })
-  apiKeys(@Ctx() ctx: Context): Promise<ApiKey[]> {
+  apiKeys(@TenantCtx() ctx: TenantContext): Promise<ApiKey[]> {
     return listApiKeys(ctx);
   }
 
   @Mutation(() => CreatedApiKey, { description: 'Creates a key with a subset of your permissions; the secret is returned once.' })
-  createApiKey(@Ctx() ctx: Context, @Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput): Promise<CreatedApiKey> {
+  createApiKey(@TenantCtx() ctx: TenantContext, @Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput): Promise<CreatedApiKey> {
     return createApiKey(ctx, input);
   }
 
   @Mutation(() => ApiKey, { description: 'Revokes a key; it is refused from its next request on.' })
-  revokeApiKey(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<ApiKey> {
+  revokeApiKey(@TenantCtx() ctx: TenantContext, @Arg('id', () => ID) id: string): Promise<ApiKey> {
     return revokeApiKey(ctx, requireId('id', id));
   }
 
   @FieldResolver(() => User, { nullable: true, description: 'Whose rights the key exercises.' })
-  createdBy(@Root() key: ApiKey, @Ctx() ctx: Context): Promise<UserSummary | null> | null {
+  createdBy(@Root() key: ApiKey, @Ctx() ctx: RequestContext): Promise<UserSummary | null> | null {
     return key.createdById ? ctx.loaders.userById.load(key.createdById) : null;
   }
 }

@@ -5,7 +5,7 @@ import { actingUserId } from '../../auth/principal.js';
 import { mintKey } from '../../auth/tokens.js';
 import { apiKeys } from '../../db/schema/index.js';
 import { badInput, forbidden, notFound } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
 import type { ApiKey, CreateApiKeyInput, CreatedApiKey } from './api-key.type.js';
@@ -23,7 +23,7 @@ const PUBLIC_COLUMNS = {
 };
 const AUDITED = ['name', 'permissions', 'expiresAt', 'revokedAt'] as const;
 
-export async function createApiKey(ctx: Context, input: CreateApiKeyInput): Promise<CreatedApiKey> {
+export async function createApiKey(ctx: TenantContext, input: CreateApiKeyInput): Promise<CreatedApiKey> {
   const name = input.name.trim();
   if (!name || name.length > 100) throw badInput('name', 'must be 1 to 100 characters');
   const permissions = [...new Set(input.permissions)].sort();
@@ -39,7 +39,7 @@ export async function createApiKey(ctx: Context, input: CreateApiKeyInput): Prom
   const [created] = await tx
     .insert(apiKeys)
     .values({
-      tenantId: ctx.tenant!.id,
+      tenantId: ctx.tenant.id,
       name,
       prefix,
       keyHash: hash,
@@ -52,13 +52,13 @@ export async function createApiKey(ctx: Context, input: CreateApiKeyInput): Prom
   return { apiKey: created!, secret: key };
 }
 
-export async function listApiKeys(ctx: Context): Promise<ApiKey[]> {
+export async function listApiKeys(ctx: TenantContext): Promise<ApiKey[]> {
   const tx = await ctx.db.get();
   return tx.select(PUBLIC_COLUMNS).from(apiKeys).orderBy(desc(apiKeys.createdAt), desc(apiKeys.id));
 }
 
 /** Takes effect on the key's next request: the commit drops every instance's cached copy. */
-export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
+export async function revokeApiKey(ctx: TenantContext, id: string): Promise<ApiKey> {
   const tx = await ctx.db.get();
   const [before] = await tx.select(PUBLIC_COLUMNS).from(apiKeys).where(eq(apiKeys.id, id)).for('update');
   if (!before) throw notFound('API key');
@@ -69,6 +69,6 @@ export async function revokeApiKey(ctx: Context, id: string): Promise<ApiKey> {
     .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
     .returning(PUBLIC_COLUMNS);
   await recordAudit(ctx, { action: 'api_key.revoke', targetType: 'api_key', targetId: id, changes: diff(before, after!, AUDITED) });
-  ctx.db.afterCommit(() => ctx.deps.bus.invalidate(API_KEY_CACHE, [before.prefix]));
+  await ctx.deps.bus.announce(API_KEY_CACHE, [before.prefix], tx);
   return after!;
 }

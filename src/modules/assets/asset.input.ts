@@ -16,9 +16,15 @@ export class CreateAssetInput {
   @Field(() => String) mimetype: string;
   @Field(() => Int, { nullable: true, description: 'Seconds; default 10.' }) duration?: number | null;
   @Field(() => String, { nullable: true }) md5?: string | null;
-  @Field(() => GraphQLDateTime, { nullable: true }) startDate?: Date | null;
-  @Field(() => GraphQLDateTime, { nullable: true }) endDate?: Date | null;
-  @Field(() => Boolean, { nullable: true, description: 'Default false.' }) isEnabled?: boolean | null;
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'Required when the asset is enabled: it plays after this instant.' })
+  startDate?: Date | null;
+  @Field(() => GraphQLDateTime, { nullable: true, description: 'Required when the asset is enabled: it plays before this instant.' })
+  endDate?: Date | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Default false. An enabled asset plays when now is between startDate and endDate and inside its play days and window, in the device\'s time zone.',
+  })
+  isEnabled?: boolean | null;
   @Field(() => Boolean, { nullable: true }) isProcessing?: boolean | null;
   @Field(() => Boolean, { nullable: true }) nocache?: boolean | null;
   @Field(() => Boolean, { nullable: true }) skipAssetCheck?: boolean | null;

@@ -1,7 +1,10 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { Context } from '../../graphql/context.js';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { selectedNodeFields } from '../../graphql/look-ahead.js';
+import { TenantCtx } from '../../graphql/tenant-ctx.js';
+import type { RequestContext, TenantContext } from '../../tenancy/context.js';
 import { requireId } from '../../graphql/ids.js';
-import type { UserSummary } from '../../graphql/loaders.js';
+import type { UserSummary } from '../../tenancy/loaders.js';
 import { User } from '../identity/user.type.js';
 import { tenantTimeZone } from '../tenants/tenant.service.js';
 import { AssetFilter, CreateAssetInput, UpdateAssetInput } from './asset.input.js';
@@ -13,28 +16,29 @@ import { isActiveAt } from './schedule.js';
 export class AssetResolver {
   @Query(() => AssetConnection, { description: "The organisation's assets, a page at a time. Needs assets.view." })
   assets(
-    @Ctx() ctx: Context,
+    @TenantCtx() ctx: TenantContext,
     @Arg('filter', () => AssetFilter, { nullable: true }) filter?: AssetFilter,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true, description: 'The endCursor of the previous page.' }) after?: string,
-    @Arg('orderBy', () => AssetOrder, { nullable: true, defaultValue: AssetOrder.CREATED_AT_DESC }) orderBy?: AssetOrder,
+    @Arg('orderBy', () => AssetOrder, { nullable: true, defaultValue: AssetOrder.CREATED_AT_DESC }) orderBy?: AssetOrder | null,
+    @Info() info?: GraphQLResolveInfo,
   ) {
-    return listAssets(ctx, filter, first, after, orderBy);
+    return listAssets(ctx, filter, first, after, orderBy, info && selectedNodeFields(info));
   }
 
   @Query(() => Asset, { nullable: true, description: 'One asset; null when it does not exist in this organisation.' })
-  asset(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Asset | null> {
+  asset(@TenantCtx() ctx: TenantContext, @Arg('id', () => ID) id: string): Promise<Asset | null> {
     return getAsset(ctx, requireId('id', id));
   }
 
   @Mutation(() => Asset, { description: 'Adds an asset at the end of the playlist. Needs assets.create.' })
-  createAsset(@Ctx() ctx: Context, @Arg('input', () => CreateAssetInput) input: CreateAssetInput): Promise<Asset> {
+  createAsset(@TenantCtx() ctx: TenantContext, @Arg('input', () => CreateAssetInput) input: CreateAssetInput): Promise<Asset> {
     return createAsset(ctx, input);
   }
 
   @Mutation(() => Asset, { description: 'Changes an asset. Needs assets.update.' })
   updateAsset(
-    @Ctx() ctx: Context,
+    @TenantCtx() ctx: TenantContext,
     @Arg('id', () => ID) id: string,
     @Arg('input', () => UpdateAssetInput) input: UpdateAssetInput,
   ): Promise<Asset> {
@@ -42,27 +46,27 @@ export class AssetResolver {
   }
 
   @Mutation(() => ID, { description: 'Deletes an asset and returns its id. Needs assets.delete.' })
-  deleteAsset(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<string> {
+  deleteAsset(@TenantCtx() ctx: TenantContext, @Arg('id', () => ID) id: string): Promise<string> {
     return deleteAsset(ctx, requireId('id', id));
   }
 
   @Mutation(() => [Asset], { description: 'Sets the play order: the listed assets first, in that order. Needs assets.update.' })
-  reorderAssets(@Ctx() ctx: Context, @Arg('ids', () => [ID]) ids: string[]): Promise<Asset[]> {
+  reorderAssets(@TenantCtx() ctx: TenantContext, @Arg('ids', () => [ID]) ids: string[]): Promise<Asset[]> {
     return reorderAssets(ctx, ids.map((id, i) => requireId(`ids[${i}]`, id)));
   }
 
   @FieldResolver(() => Boolean, { description: "Whether it plays now, in the organisation's time zone." })
-  async isActive(@Root() asset: Asset, @Ctx() ctx: Context): Promise<boolean> {
+  async isActive(@Root() asset: Asset, @Ctx() ctx: RequestContext): Promise<boolean> {
     return isActiveAt(asset, new Date(), await tenantTimeZone(ctx));
   }
 
   @FieldResolver(() => User, { nullable: true })
-  createdBy(@Root() asset: Asset, @Ctx() ctx: Context): Promise<UserSummary | null> | null {
+  createdBy(@Root() asset: Asset, @Ctx() ctx: RequestContext): Promise<UserSummary | null> | null {
     return asset.createdById ? ctx.loaders.userById.load(asset.createdById) : null;
   }
 
   @FieldResolver(() => User, { nullable: true })
-  updatedBy(@Root() asset: Asset, @Ctx() ctx: Context): Promise<UserSummary | null> | null {
+  updatedBy(@Root() asset: Asset, @Ctx() ctx: RequestContext): Promise<UserSummary | null> | null {
     return asset.updatedById ? ctx.loaders.userById.load(asset.updatedById) : null;
   }
 }

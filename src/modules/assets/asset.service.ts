@@ -1,15 +1,17 @@
 import { and, count, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm';
 import { actingUserId } from '../../auth/principal.js';
 import { containsPattern } from '../../db/like.js';
+import { rows } from '../../db/rows.js';
 import { assets } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
 import { dropPlaylists } from '../devices/playlist-cache.js';
 import { assertQuota } from '../tenants/quota.js';
 import { tenantTimeZone } from '../tenants/tenant.service.js';
+import { asAudited, AUDITED } from './asset.audit.js';
 import type { AssetFilter, CreateAssetInput, UpdateAssetInput } from './asset.input.js';
 import { type Asset, AssetOrder } from './asset.type.js';
 import { type AssetFields, toHhMm, validateAsset } from './asset.validation.js';
@@ -22,11 +24,6 @@ const ORDERINGS: Record<AssetOrder, Ordering> = {
   [AssetOrder.PLAY_ORDER_ASC]: { name: 'assets.playOrder.asc', column: assets.playOrder, cast: 'int4', direction: 'asc' },
   [AssetOrder.NAME_ASC]: { name: 'assets.name.asc', column: assets.name, cast: 'text', direction: 'asc' },
 };
-
-const AUDITED = [
-  'name', 'uri', 'md5', 'mimetype', 'duration', 'startDate', 'endDate', 'isEnabled', 'isProcessing', 'nocache',
-  'playOrder', 'skipAssetCheck', 'playDays', 'playTimeFrom', 'playTimeTo', 'labels',
-] as const;
 
 export function toAsset(row: AssetRow): Asset {
   return {
@@ -56,14 +53,43 @@ export function activeAt(at: Date, timeZone: string): SQL {
       or (${previous} = any(${assets.playDays}) and ${time} < ${assets.playTimeTo}) end)`;
 }
 
+/** The columns each Asset field reads (the id is always read); isActive evaluates the schedule. */
+const SCHEDULE = ['is_enabled', 'start_date', 'end_date', 'play_days', 'play_time_from', 'play_time_to'];
+const FIELD_COLUMNS: Record<string, string[]> = {
+  name: ['name'], uri: ['uri'], md5: ['md5'], mimetype: ['mimetype'], duration: ['duration'],
+  startDate: ['start_date'], endDate: ['end_date'], isEnabled: ['is_enabled'], isProcessing: ['is_processing'],
+  nocache: ['nocache'], playOrder: ['play_order'], skipAssetCheck: ['skip_asset_check'], playDays: ['play_days'],
+  playTimeFrom: ['play_time_from'], playTimeTo: ['play_time_to'], labels: ['labels'], createdAt: ['created_at'],
+  updatedAt: ['updated_at'], createdBy: ['created_by'], updatedBy: ['updated_by'], isActive: SCHEDULE,
+};
+const ALL_COLUMNS = [...new Set(Object.values(FIELD_COLUMNS).flat())];
+/** column → Asset property; timestamps may come as PostgreSQL text (drizzle sets the driver so). */
+const FROM_COLUMN: Record<string, [keyof Asset, (v: unknown) => unknown]> = Object.fromEntries(
+  ALL_COLUMNS.map((column) => {
+    const key = column.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase());
+    const timestamp = column.endsWith('_date') || column.endsWith('_at');
+    const time = column.startsWith('play_time_');
+    const read = timestamp ? (v: unknown) => (typeof v === 'string' ? new Date(v) : v) : time ? (v: unknown) => toHhMm(v as string | null) : (v: unknown) => v;
+    const property = column === 'created_by' ? 'createdById' : column === 'updated_by' ? 'updatedById' : key;
+    return [column, [property as keyof Asset, read]];
+  }),
+);
+
+/**
+ * One page of assets, read raw: only the columns the request's fields need (`fields`, from the
+ * selection; all when not given), without the ORM's per-row mapping. The Asset it returns holds
+ * only those fields; GraphQL reads no others.
+ */
 export async function listAssets(
-  ctx: Context,
+  ctx: TenantContext,
   filter: AssetFilter | undefined,
   first: number | null | undefined,
   after: string | null | undefined,
-  order: AssetOrder = AssetOrder.CREATED_AT_DESC,
+  order: AssetOrder | null | undefined,
+  fields?: ReadonlySet<string>,
 ): Promise<Page<Asset>> {
-  const ordering = ORDERINGS[order];
+  // GraphQL applies an argument's default only when it is absent: an explicit null means the default too.
+  const ordering = ORDERINGS[order ?? AssetOrder.CREATED_AT_DESC];
   const conditions: (SQL | undefined)[] = [
     filter?.enabled === undefined || filter.enabled === null ? undefined : eq(assets.isEnabled, filter.enabled),
     filter?.mimetype ? eq(assets.mimetype, filter.mimetype) : undefined,
@@ -74,24 +100,36 @@ export async function listAssets(
     conditions.push(filter.active ? active : sql`not ${active}`);
   }
   const where = and(...conditions);
+  const columns = fields ? [...new Set([...fields].flatMap((f) => FIELD_COLUMNS[f] ?? []))] : ALL_COLUMNS;
+  const list = sql.raw(['id', ...columns].map((c) => `"${c}"`).join(', '));
   const tx = await ctx.db.get();
   return keysetPage(
     ordering,
     assets.id,
     { first, after },
-    (w) => tx.select({ row: assets, id: assets.id, sortKey: w.sortKey }).from(assets).where(and(where, w.where)).orderBy(...w.orderBy).limit(w.limit),
+    (w) => rows<Record<string, unknown> & { id: string; sortKey: string }>(
+      tx,
+      sql`select ${list}, ${w.sortKey} as "sortKey" from ${assets} where ${and(where, w.where) ?? sql`true`} order by ${sql.join(w.orderBy, sql`, `)} limit ${w.limit}`,
+    ),
     async () => (await tx.select({ n: count() }).from(assets).where(where))[0]?.n ?? 0,
-    (r) => toAsset(r.row),
+    (r) => {
+      const asset = { id: r.id } as Asset;
+      for (const column of columns) {
+        const [property, read] = FROM_COLUMN[column]!;
+        (asset as unknown as Record<string, unknown>)[property] = read(r[column]);
+      }
+      return asset;
+    },
   );
 }
 
-export async function getAsset(ctx: Context, id: string): Promise<Asset | null> {
+export async function getAsset(ctx: TenantContext, id: string): Promise<Asset | null> {
   const tx = await ctx.db.get();
   const [row] = await tx.select().from(assets).where(eq(assets.id, id));
   return row ? toAsset(row) : null;
 }
 
-export async function createAsset(ctx: Context, input: CreateAssetInput): Promise<Asset> {
+export async function createAsset(ctx: TenantContext, input: CreateAssetInput): Promise<Asset> {
   const fields = validateAsset({
     name: input.name,
     uri: input.uri,
@@ -116,14 +154,14 @@ export async function createAsset(ctx: Context, input: CreateAssetInput): Promis
     .insert(assets)
     .values({
       ...fields,
-      tenantId: ctx.tenant!.id,
+      tenantId: ctx.tenant.id,
       // Appended to the playlist; RLS limits the max to this tenant's assets.
       playOrder: sql`(select coalesce(max(${assets.playOrder}) + 1, 0) from ${assets})`,
       createdBy: userId,
       updatedBy: userId,
     })
     .returning();
-  dropPlaylists(ctx);
+  await dropPlaylists(ctx);
   await recordAudit(ctx, { action: 'asset.create', targetType: 'asset', targetId: row!.id, changes: diff(null, row!, AUDITED) });
   return toAsset(row!);
 }
@@ -135,7 +173,7 @@ const pick = <T>(given: T | null | undefined, current: T, nullable: boolean): T 
   return given;
 };
 
-export async function updateAsset(ctx: Context, id: string, input: UpdateAssetInput): Promise<Asset> {
+export async function updateAsset(ctx: TenantContext, id: string, input: UpdateAssetInput): Promise<Asset> {
   const tx = await ctx.db.get();
   const [before] = await tx.select().from(assets).where(eq(assets.id, id)).for('update');
   if (!before) throw notFound('Asset');
@@ -164,21 +202,17 @@ export async function updateAsset(ctx: Context, id: string, input: UpdateAssetIn
     .set({ ...merged, updatedBy: actingUserId(ctx.principal), updatedAt: new Date() })
     .where(eq(assets.id, id))
     .returning();
-  const changes = diff(
-    { ...before, playTimeFrom: toHhMm(before.playTimeFrom), playTimeTo: toHhMm(before.playTimeTo) },
-    { ...after!, playTimeFrom: toHhMm(after!.playTimeFrom), playTimeTo: toHhMm(after!.playTimeTo) },
-    AUDITED,
-  );
-  dropPlaylists(ctx);
+  const changes = diff(asAudited(before), asAudited(after!), AUDITED);
+  await dropPlaylists(ctx);
   await recordAudit(ctx, { action: 'asset.update', targetType: 'asset', targetId: id, changes });
   return toAsset(after!);
 }
 
-export async function deleteAsset(ctx: Context, id: string): Promise<string> {
+export async function deleteAsset(ctx: TenantContext, id: string): Promise<string> {
   const tx = await ctx.db.get();
   const [before] = await tx.delete(assets).where(eq(assets.id, id)).returning();
   if (!before) throw notFound('Asset');
-  dropPlaylists(ctx);
+  await dropPlaylists(ctx);
   await recordAudit(ctx, { action: 'asset.delete', targetType: 'asset', targetId: id, changes: diff(before, null, AUDITED) });
   return id;
 }
@@ -187,7 +221,7 @@ export async function deleteAsset(ctx: Context, id: string): Promise<string> {
  * The listed assets take positions 0…n-1 in that order; the others follow in their current
  * order. Every id must be one of this organisation's assets, or nothing changes.
  */
-export async function reorderAssets(ctx: Context, ids: string[]): Promise<Asset[]> {
+export async function reorderAssets(ctx: TenantContext, ids: string[]): Promise<Asset[]> {
   if (!ids.length) throw badInput('ids', 'must list at least one asset');
   if (new Set(ids).size !== ids.length) throw badInput('ids', 'must not repeat an asset');
   const tx = await ctx.db.get();
@@ -202,7 +236,7 @@ export async function reorderAssets(ctx: Context, ids: string[]): Promise<Asset[
     )
     update ${assets} set play_order = ranked.pos, updated_at = now()
     from ranked where ${assets.id} = ranked.id and ${assets.playOrder} <> ranked.pos`);
-  dropPlaylists(ctx);
+  await dropPlaylists(ctx);
   await recordAudit(ctx, { action: 'asset.reorder', targetType: 'asset', targetId: null, changes: { order: { after: ids } } });
   const reordered = await tx.select().from(assets).where(inArray(assets.id, ids));
   const byId = new Map(reordered.map((r) => [r.id, r]));

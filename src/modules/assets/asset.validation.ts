@@ -46,6 +46,9 @@ export function validateAsset(a: AssetFields): AssetFields {
     throw badInput('duration', `must be whole seconds from ${minDuration} to 86400`);
   }
   if (a.md5 !== null && !MD5.test(a.md5)) throw badInput('md5', 'must be 32 hexadecimal characters');
+  // An asset plays only between its dates: enabled without them it would silently never play.
+  if (a.isEnabled && !a.startDate) throw badInput('startDate', 'is required for an enabled asset (it plays only between startDate and endDate)');
+  if (a.isEnabled && !a.endDate) throw badInput('endDate', 'is required for an enabled asset (it plays only between startDate and endDate)');
   if (a.startDate && a.endDate && a.startDate >= a.endDate) throw badInput('endDate', 'must be after startDate');
   if (!a.playDays.length || a.playDays.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) {
     throw badInput('playDays', 'must list ISO weekdays from 1 (Monday) to 7 (Sunday)');

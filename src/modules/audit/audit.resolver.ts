@@ -1,5 +1,6 @@
-import { Arg, Ctx, Int, Query, Resolver } from 'type-graphql';
-import type { Context } from '../../graphql/context.js';
+import { Arg, Int, Query, Resolver } from 'type-graphql';
+import { TenantCtx } from '../../graphql/tenant-ctx.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { optionalId } from '../../graphql/ids.js';
 import { listAuditLogs } from './audit.service.js';
 import { AuditLogConnection, AuditLogFilter } from './audit.type.js';
@@ -8,7 +9,7 @@ import { AuditLogConnection, AuditLogFilter } from './audit.type.js';
 export class AuditResolver {
   @Query(() => AuditLogConnection, { description: "The organisation's audit trail, newest first. Needs audit.view." })
   auditLogs(
-    @Ctx() ctx: Context,
+    @TenantCtx() ctx: TenantContext,
     @Arg('filter', () => AuditLogFilter, { nullable: true }) filter?: AuditLogFilter,
     @Arg('first', () => Int, { nullable: true, description: 'Page size, 1 to 100 (default 20).' }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,

@@ -1,7 +1,7 @@
 import { and, count, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal.js';
 import { type ActorType, auditLogs } from '../../db/schema/index.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import type { Changes } from './diff.js';
 
@@ -18,11 +18,10 @@ function actor(p: Principal | null): { actorType: ActorType; actorId: string | n
  * Appends the audit row in the request's transaction: it commits with the change it records,
  * and a failed mutation rolls both back.
  */
-export async function recordAudit(ctx: Context, entry: AuditEntry, tenantId = ctx.tenant?.id): Promise<void> {
-  if (!tenantId) throw new Error('an audit entry needs a tenant');
+export async function recordAudit(ctx: TenantContext, entry: AuditEntry): Promise<void> {
   const tx = await ctx.db.get();
   await tx.insert(auditLogs).values({
-    tenantId,
+    tenantId: ctx.tenant.id,
     ...actor(ctx.principal),
     action: entry.action,
     targetType: entry.targetType,
@@ -39,7 +38,7 @@ export type AuditRow = typeof auditLogs.$inferSelect;
 
 const NEWEST_FIRST: Ordering = { name: 'audit.createdAt.desc', column: auditLogs.createdAt, cast: 'timestamptz', direction: 'desc' };
 
-export async function listAuditLogs(ctx: Context, filter: AuditFilter, first?: number | null, after?: string | null): Promise<Page<AuditRow>> {
+export async function listAuditLogs(ctx: TenantContext, filter: AuditFilter, first?: number | null, after?: string | null): Promise<Page<AuditRow>> {
   const conditions: (SQL | undefined)[] = [
     filter.action ? eq(auditLogs.action, filter.action) : undefined,
     filter.actorId ? eq(auditLogs.actorId, filter.actorId) : undefined,

@@ -5,7 +5,7 @@ import { mintKey } from '../../auth/tokens.js';
 import { containsPattern } from '../../db/like.js';
 import { devices } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import { LABEL } from '../assets/asset.validation.js';
 import { isValidTimeZone } from '../assets/schedule.js';
@@ -50,9 +50,9 @@ function validateDevice(d: DeviceFields): DeviceFields {
   return { ...d, name, labels: [...new Set(d.labels)].sort() };
 }
 
-const offlineAfter = (ctx: Context) => ctx.deps.config.devices.offlineAfterSeconds;
+const offlineAfter = (ctx: TenantContext) => ctx.deps.config.devices.offlineAfterSeconds;
 
-export async function listDevices(ctx: Context, filter: DeviceFilter | undefined, first?: number | null, after?: string | null): Promise<Page<Device>> {
+export async function listDevices(ctx: TenantContext, filter: DeviceFilter | undefined, first?: number | null, after?: string | null): Promise<Page<Device>> {
   const fresh = sql`${devices.lastSeenAt} > now() - make_interval(secs => ${offlineAfter(ctx)})`;
   const conditions: (SQL | undefined)[] = [
     filter?.status === DeviceStatus.ONLINE ? fresh : undefined,
@@ -72,14 +72,14 @@ export async function listDevices(ctx: Context, filter: DeviceFilter | undefined
   );
 }
 
-export async function getDevice(ctx: Context, id: string): Promise<Device | null> {
+export async function getDevice(ctx: TenantContext, id: string): Promise<Device | null> {
   const tx = await ctx.db.get();
   const [row] = await tx.select().from(devices).where(eq(devices.id, id));
   return row ? toDevice(row, offlineAfter(ctx)) : null;
 }
 
 /** Creates the device with a fresh key; createDevice and claimDevice both come here. */
-export async function insertDevice(ctx: Context, input: CreateDeviceInput, action: string): Promise<DeviceWithKey> {
+export async function insertDevice(ctx: TenantContext, input: CreateDeviceInput, action: string): Promise<DeviceWithKey> {
   const fields = validateDevice({
     name: input.name,
     location: input.location ?? null,
@@ -91,22 +91,22 @@ export async function insertDevice(ctx: Context, input: CreateDeviceInput, actio
   const tx = await ctx.db.get();
   const [row] = await tx
     .insert(devices)
-    .values({ ...fields, tenantId: ctx.tenant!.id, keyPrefix: prefix, keyHash: hash, createdBy: actingUserId(ctx.principal) })
+    .values({ ...fields, tenantId: ctx.tenant.id, keyPrefix: prefix, keyHash: hash, createdBy: actingUserId(ctx.principal) })
     .returning();
   await recordAudit(ctx, { action, targetType: 'device', targetId: row!.id, changes: diff(null, row!, AUDITED) });
   return { device: toDevice(row!, offlineAfter(ctx)), deviceKey: key };
 }
 
-export const createDevice = (ctx: Context, input: CreateDeviceInput) => insertDevice(ctx, input, 'device.create');
+export const createDevice = (ctx: TenantContext, input: CreateDeviceInput) => insertDevice(ctx, input, 'device.create');
 
-async function lockDevice(ctx: Context, id: string): Promise<DeviceRow> {
+async function lockDevice(ctx: TenantContext, id: string): Promise<DeviceRow> {
   const tx = await ctx.db.get();
   const [row] = await tx.select().from(devices).where(eq(devices.id, id)).for('update');
   if (!row) throw notFound('Device');
   return row;
 }
 
-export async function updateDevice(ctx: Context, id: string, input: UpdateDeviceInput): Promise<Device> {
+export async function updateDevice(ctx: TenantContext, id: string, input: UpdateDeviceInput): Promise<Device> {
   const before = await lockDevice(ctx, id);
   if (input.name === null) throw badInput('name', 'cannot be null');
   if (input.labels === null) throw badInput('labels', 'cannot be null');
@@ -119,26 +119,26 @@ export async function updateDevice(ctx: Context, id: string, input: UpdateDevice
   const tx = await ctx.db.get();
   const [after] = await tx.update(devices).set({ ...fields, updatedAt: new Date() }).where(eq(devices.id, id)).returning();
   await recordAudit(ctx, { action: 'device.update', targetType: 'device', targetId: id, changes: diff(before, after!, AUDITED) });
-  dropPlaylists(ctx);
+  await dropPlaylists(ctx);
   return toDevice(after!, offlineAfter(ctx));
 }
 
 /** Rotation and deletion kill the old key at once: every instance drops its cached copy. */
-function forgetKey(ctx: Context, prefix: string | null): void {
-  dropPlaylists(ctx);
-  if (prefix) ctx.db.afterCommit(() => ctx.deps.bus.invalidate(DEVICE_KEY_CACHE, [prefix]));
+async function forgetKey(ctx: TenantContext, prefix: string | null): Promise<void> {
+  await dropPlaylists(ctx);
+  if (prefix) await ctx.deps.bus.announce(DEVICE_KEY_CACHE, [prefix], await ctx.db.get());
 }
 
-export async function deleteDevice(ctx: Context, id: string): Promise<string> {
+export async function deleteDevice(ctx: TenantContext, id: string): Promise<string> {
   const tx = await ctx.db.get();
   const [before] = await tx.delete(devices).where(eq(devices.id, id)).returning();
   if (!before) throw notFound('Device');
   await recordAudit(ctx, { action: 'device.delete', targetType: 'device', targetId: id, changes: diff(before, null, AUDITED) });
-  forgetKey(ctx, before.keyPrefix);
+  await forgetKey(ctx, before.keyPrefix);
   return id;
 }
 
-export async function rotateDeviceKey(ctx: Context, id: string): Promise<DeviceWithKey> {
+export async function rotateDeviceKey(ctx: TenantContext, id: string): Promise<DeviceWithKey> {
   const before = await lockDevice(ctx, id);
   const { key, prefix, hash } = mintKey('dk');
   const tx = await ctx.db.get();
@@ -148,6 +148,6 @@ export async function rotateDeviceKey(ctx: Context, id: string): Promise<DeviceW
     .where(eq(devices.id, id))
     .returning();
   await recordAudit(ctx, { action: 'device.rotate_key', targetType: 'device', targetId: id, changes: diff(before, after!, ['keyPrefix']) });
-  forgetKey(ctx, before.keyPrefix);
+  await forgetKey(ctx, before.keyPrefix);
   return { device: toDevice(after!, offlineAfter(ctx)), deviceKey: key };
 }

@@ -1,7 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { sha256 } from '../../auth/tokens.js';
-import { AppError, badInput } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import { authenticateDeviceKey } from '../../auth/device-key-auth.js';
+import { parseCredential, sha256 } from '../../auth/tokens.js';
+import { badInput } from '../../errors.js';
+import type { RequestContext, TenantContext } from '../../tenancy/context.js';
 import { assertQuota } from '../tenants/quota.js';
 import type { DeviceWithKey } from './device.type.js';
 import { insertDevice } from './device.service.js';
@@ -10,9 +11,6 @@ import { type PairingStatus, type PairingTicket, PairingState } from './pairing.
 // 32 symbols without 0/O and 1/I: 8 of them are 40 bits, typed by a person from a screen.
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const CODE_LENGTH = 8;
-const REGISTRATIONS_PER_ADDRESS = 10;
-const CLAIM_FAILURES_PER_TENANT = 20;
-const WINDOW_SECONDS = 600;
 
 type PollRecord = { state: 'pending'; expiresAt: number } | { state: 'claimed'; expiresAt: number; deviceKey: string; deviceId: string };
 
@@ -21,11 +19,9 @@ const pollKey = (secret: string) => `pairing:poll:${sha256(secret)}`;
 const normalise = (code: string) => code.toUpperCase().replace(/[\s-]/g, '');
 
 /** An unpaired player asks for a code to show; throttled per address. */
-export async function registerDevice(ctx: Context): Promise<PairingTicket> {
-  const { store, config } = ctx.deps;
-  if ((await store.incr(`pairing-register:ip:${ctx.client.ip}`, WINDOW_SECONDS)) > REGISTRATIONS_PER_ADDRESS) {
-    throw new AppError('RATE_LIMITED', 'Too many pairing requests from this address; try again later');
-  }
+export async function registerDevice(ctx: RequestContext): Promise<PairingTicket> {
+  const { store, config, limiter } = ctx.deps;
+  await limiter.consume('pairing.register.address', ctx.client.ip);
   const ttl = config.devices.pairingCodeTtlSeconds;
   const expiresAt = Date.now() + ttl * 1000;
   const pollingSecret = randomBytes(32).toString('base64url');
@@ -41,36 +37,39 @@ export async function registerDevice(ctx: Context): Promise<PairingTicket> {
 
 /**
  * A member types the code shown on the screen. The code is taken atomically (single use); the
- * device key reaches the player's next poll only once the device row has committed.
+ * device key is handed to the poll record now, but the player's poll delivers it only once the
+ * device's row is committed (pollPairing checks the key itself).
  */
-export async function claimDevice(ctx: Context, pairingCode: string, name: string): Promise<DeviceWithKey> {
-  const { store } = ctx.deps;
-  const failures = `pairing-claim-fail:tenant:${ctx.tenant!.id}`;
-  if (Number((await store.get(failures)) ?? 0) >= CLAIM_FAILURES_PER_TENANT) {
-    throw new AppError('RATE_LIMITED', 'Too many wrong pairing codes; try again later');
-  }
+export async function claimDevice(ctx: TenantContext, pairingCode: string, name: string): Promise<DeviceWithKey> {
+  const { store, limiter } = ctx.deps;
+  // Counted before the code is tried; a right code is given back.
+  await limiter.consume('pairing.claim.tenant', ctx.tenant.id);
   await assertQuota(ctx, 'devices'); // before the single-use code is spent
   const raw = await store.take(codeKey(normalise(pairingCode)));
-  if (!raw) {
-    await store.incr(failures, WINDOW_SECONDS);
-    throw badInput('pairingCode', 'is invalid, expired or already used');
-  }
+  if (!raw) throw badInput('pairingCode', 'is invalid, expired or already used');
+  await limiter.refund('pairing.claim.tenant', ctx.tenant.id);
   const { poll, expiresAt } = JSON.parse(raw) as { poll: string; expiresAt: number };
   const created = await insertDevice(ctx, { name }, 'device.claim');
-  ctx.db.afterCommit(async () => {
-    const record: PollRecord = { state: 'claimed', expiresAt, deviceKey: created.deviceKey, deviceId: created.device.id };
-    await store.set(`pairing:poll:${poll}`, JSON.stringify(record), Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)));
-  });
+  const record: PollRecord = { state: 'claimed', expiresAt, deviceKey: created.deviceKey, deviceId: created.device.id };
+  await store.set(`pairing:poll:${poll}`, JSON.stringify(record), Math.max(1, Math.ceil((expiresAt - Date.now()) / 1000)));
   return created;
 }
 
+/** The claim's transaction committed exactly when its device key works. */
+async function deviceCommitted(ctx: RequestContext, deviceKey: string): Promise<boolean> {
+  const key = parseCredential(deviceKey);
+  return key?.kind === 'dk' && (await authenticateDeviceKey(ctx.deps.database.db, ctx.deps.bus, key.prefix!, key.secret)) !== null;
+}
+
 /** The player polls with its secret; the key is handed over once, then the ticket is gone. */
-export async function pollPairing(ctx: Context, pollingSecret: string): Promise<PairingStatus> {
+export async function pollPairing(ctx: RequestContext, pollingSecret: string): Promise<PairingStatus> {
   const { store } = ctx.deps;
   const raw = await store.get(pollKey(pollingSecret));
   const record = raw ? (JSON.parse(raw) as PollRecord) : null;
   if (!record) throw badInput('pollingSecret', 'is unknown or its pairing code has expired');
-  if (record.state === 'pending') return { state: PairingState.PENDING, deviceKey: null, deviceId: null };
+  if (record.state === 'pending' || !(await deviceCommitted(ctx, record.deviceKey))) {
+    return { state: PairingState.PENDING, deviceKey: null, deviceId: null };
+  }
   if (!(await store.take(pollKey(pollingSecret)))) throw badInput('pollingSecret', 'was already used');
   return { state: PairingState.CLAIMED, deviceKey: record.deviceKey, deviceId: record.deviceId };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, asc, eq, gt, isNotNull, sql } from 'drizzle-orm';
 import { assets, devices } from '../../db/schema/index.js';
 import { AppError, badInput } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { isActiveAt, nextChangeAt } from '../assets/schedule.js';
 import { tenantTimeZone } from '../tenants/tenant.service.js';
@@ -10,7 +10,7 @@ import { DeviceStatus } from './device.type.js';
 import { type CachedPlaylist, readPlaylist, writePlaylist } from './playlist-cache.js';
 import type { HeartbeatInput, HeartbeatResult, Playlist, PlaylistItem } from './playlist.type.js';
 
-function callingDevice(ctx: Context): string {
+function callingDevice(ctx: TenantContext): string {
   if (ctx.principal?.kind !== 'device') throw new AppError('FORBIDDEN', 'Only a device key may do this');
   return ctx.principal.deviceId;
 }
@@ -21,9 +21,9 @@ function callingDevice(ctx: Context): string {
  * evaluated in the device's time zone, which also yields when the set next changes. The etag is
  * a hash of exactly the assets returned.
  */
-export async function devicePlaylist(ctx: Context, ifNoneMatch?: string | null, at = new Date()): Promise<Playlist> {
+export async function devicePlaylist(ctx: TenantContext, ifNoneMatch?: string | null, at = new Date()): Promise<Playlist> {
   const deviceId = callingDevice(ctx);
-  const tenantId = ctx.tenant!.id;
+  const tenantId = ctx.tenant.id;
   const { hit, gen } = await readPlaylist(ctx.deps.store, tenantId, deviceId);
   const playlist = hit ?? (await computePlaylist(ctx, deviceId, gen, at));
   const notModified = ifNoneMatch === playlist.etag;
@@ -37,7 +37,7 @@ export async function devicePlaylist(ctx: Context, ifNoneMatch?: string | null, 
   };
 }
 
-async function computePlaylist(ctx: Context, deviceId: string, gen: string, at: Date): Promise<Omit<CachedPlaylist, 'validUntil'>> {
+async function computePlaylist(ctx: TenantContext, deviceId: string, gen: string | null, at: Date): Promise<Omit<CachedPlaylist, 'validUntil'>> {
   const tx = await ctx.db.get();
   const [device] = await tx.select({ timezone: devices.timezone, labels: devices.labels }).from(devices).where(eq(devices.id, deviceId));
   if (!device) throw new AppError('UNAUTHENTICATED', 'This device no longer exists');
@@ -69,7 +69,7 @@ async function computePlaylist(ctx: Context, deviceId: string, gen: string, at: 
     nextChangeAt: changes.length ? Math.min(...changes) : null,
     timezone,
   };
-  await writePlaylist(ctx.deps.store, ctx.tenant!.id, deviceId, entry, at.getTime());
+  await writePlaylist(ctx.deps.store, ctx.tenant.id, deviceId, entry, at.getTime());
   return entry;
 }
 
@@ -77,7 +77,7 @@ async function computePlaylist(ctx: Context, deviceId: string, gen: string, at: 
  * Records that the device is alive. Heartbeats are telemetry, not changes: the audit trail
  * gets a row only when one means something (back online, a new player version).
  */
-export async function deviceHeartbeat(ctx: Context, input: HeartbeatInput): Promise<HeartbeatResult> {
+export async function deviceHeartbeat(ctx: TenantContext, input: HeartbeatInput): Promise<HeartbeatResult> {
   const deviceId = callingDevice(ctx);
   const version = input.playerVersion?.trim() || null;
   if (version && version.length > 64) throw badInput('playerVersion', 'must be at most 64 characters');

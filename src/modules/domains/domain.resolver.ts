@@ -1,5 +1,6 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { Context } from '../../graphql/context.js';
+import { Arg, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { TenantCtx } from '../../graphql/tenant-ctx.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { requireId } from '../../graphql/ids.js';
 import { addDomain, listDomains, removeDomain, verifyDomain } from './domain.service.js';
 import { Domain } from './domain.type.js';
@@ -7,22 +8,22 @@ import { Domain } from './domain.type.js';
 @Resolver(() => Domain)
 export class DomainResolver {
   @Query(() => [Domain], { description: "The organisation's custom domains. Needs tenant.manage." })
-  domains(@Ctx() ctx: Context): Promise<Domain[]> {
+  domains(@TenantCtx() ctx: TenantContext): Promise<Domain[]> {
     return listDomains(ctx);
   }
 
   @Mutation(() => Domain, { description: 'Claims a hostname and returns the TXT record that verifies it. Needs tenant.manage.' })
-  addDomain(@Ctx() ctx: Context, @Arg('hostname', () => String) hostname: string): Promise<Domain> {
+  addDomain(@TenantCtx() ctx: TenantContext, @Arg('hostname', () => String) hostname: string): Promise<Domain> {
     return addDomain(ctx, hostname);
   }
 
   @Mutation(() => Domain, { description: 'Checks the TXT record; a verified domain resolves requests at once. Needs tenant.manage.' })
-  verifyDomain(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<Domain> {
+  verifyDomain(@TenantCtx() ctx: TenantContext, @Arg('id', () => ID) id: string): Promise<Domain> {
     return verifyDomain(ctx, requireId('id', id));
   }
 
   @Mutation(() => ID, { description: 'Stops the domain resolving at once. Needs tenant.manage.' })
-  removeDomain(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<string> {
+  removeDomain(@TenantCtx() ctx: TenantContext, @Arg('id', () => ID) id: string): Promise<string> {
     return removeDomain(ctx, requireId('id', id));
   }
 }

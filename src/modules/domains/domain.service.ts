@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { desc, eq } from 'drizzle-orm';
 import { tenantDomains } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { Domain } from './domain.type.js';
 
@@ -23,7 +23,7 @@ function toDomain(row: DomainRow): Domain {
   };
 }
 
-function checkHostname(ctx: Context, raw: string): string {
+function checkHostname(ctx: TenantContext, raw: string): string {
   const hostname = raw.trim().toLowerCase().replace(/\.$/, '');
   const labels = hostname.split('.');
   if (hostname.length > 253 || labels.length < 2 || !labels.every((l) => LABEL.test(l)) || isIP(hostname) || /^\d+$/.test(labels.at(-1)!)) {
@@ -34,33 +34,33 @@ function checkHostname(ctx: Context, raw: string): string {
   return hostname;
 }
 
-/** Cached resolutions by this hostname are dropped once the change commits. */
-function dropCachedResolution(ctx: Context, hostname: string): void {
-  ctx.db.afterCommit(() => ctx.deps.directory.invalidate({ id: ctx.tenant!.id, subdomains: [], hostnames: [hostname] }));
+/** Cached resolutions by this hostname are dropped, on every instance, when the change commits. */
+async function dropCachedResolution(ctx: TenantContext, hostname: string): Promise<void> {
+  await ctx.deps.directory.invalidate(await ctx.db.get(), { id: ctx.tenant.id, subdomains: [], hostnames: [hostname] });
 }
 
-export async function listDomains(ctx: Context): Promise<Domain[]> {
+export async function listDomains(ctx: TenantContext): Promise<Domain[]> {
   const tx = await ctx.db.get();
   return (await tx.select().from(tenantDomains).orderBy(desc(tenantDomains.createdAt))).map(toDomain);
 }
 
 /** A hostname belongs to one tenant platform-wide; a claimed one cannot be added again. */
-export async function addDomain(ctx: Context, raw: string): Promise<Domain> {
+export async function addDomain(ctx: TenantContext, raw: string): Promise<Domain> {
   const hostname = checkHostname(ctx, raw);
   const tx = await ctx.db.get();
   const [row] = await tx
     .insert(tenantDomains)
-    .values({ tenantId: ctx.tenant!.id, hostname, verificationToken: randomBytes(24).toString('base64url') })
+    .values({ tenantId: ctx.tenant.id, hostname, verificationToken: randomBytes(24).toString('base64url') })
     .onConflictDoNothing({ target: tenantDomains.hostname })
     .returning();
   if (!row) throw badInput('hostname', 'is already claimed');
   await recordAudit(ctx, { action: 'domain.add', targetType: 'domain', targetId: row.id, changes: { hostname: { after: hostname } } });
-  dropCachedResolution(ctx, hostname);
+  await dropCachedResolution(ctx, hostname);
   return toDomain(row);
 }
 
 /** Looks the TXT record up through the DNS resolver; only then does the domain resolve requests. */
-export async function verifyDomain(ctx: Context, id: string): Promise<Domain> {
+export async function verifyDomain(ctx: TenantContext, id: string): Promise<Domain> {
   const tx = await ctx.db.get();
   const [row] = await tx.select().from(tenantDomains).where(eq(tenantDomains.id, id)).for('update');
   if (!row) throw notFound('Domain');
@@ -72,15 +72,15 @@ export async function verifyDomain(ctx: Context, id: string): Promise<Domain> {
   }
   const [verified] = await tx.update(tenantDomains).set({ verifiedAt: new Date() }).where(eq(tenantDomains.id, id)).returning();
   await recordAudit(ctx, { action: 'domain.verify', targetType: 'domain', targetId: id, changes: { verified: { before: false, after: true } } });
-  dropCachedResolution(ctx, row.hostname);
+  await dropCachedResolution(ctx, row.hostname);
   return toDomain(verified!);
 }
 
-export async function removeDomain(ctx: Context, id: string): Promise<string> {
+export async function removeDomain(ctx: TenantContext, id: string): Promise<string> {
   const tx = await ctx.db.get();
   const [row] = await tx.delete(tenantDomains).where(eq(tenantDomains.id, id)).returning();
   if (!row) throw notFound('Domain');
   await recordAudit(ctx, { action: 'domain.remove', targetType: 'domain', targetId: id, changes: { hostname: { before: row.hostname } } });
-  dropCachedResolution(ctx, row.hostname);
+  await dropCachedResolution(ctx, row.hostname);
   return id;
 }

@@ -5,9 +5,10 @@ import type { Tx } from '../../db/client.js';
 import { rows } from '../../db/rows.js';
 import { users } from '../../db/schema/index.js';
 import { AppError } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { RequestContext } from '../../tenancy/context.js';
 import { withTenantTransaction } from '../../tenancy/tenant-transaction.js';
 import type { Me, Membership, Session } from './identity.type.js';
+import { checkSecondFactor } from './second-factor-check.js';
 import type { User } from './user.type.js';
 
 type MembershipRow = {
@@ -20,12 +21,13 @@ type MembershipRow = {
   is_active: boolean;
 };
 
-async function profile(tx: Tx, userId: string): Promise<{ user: User; memberships: Membership[] }> {
-  const [user] = await tx
-    .select({ id: users.id, email: users.email, displayName: users.displayName })
+async function profile(tx: Tx, userId: string): Promise<{ user: User; emailVerified: boolean; memberships: Membership[] }> {
+  const [found] = await tx
+    .select({ id: users.id, email: users.email, displayName: users.displayName, verifiedAt: users.emailVerifiedAt })
     .from(users)
     .where(eq(users.id, userId));
-  if (!user) throw new AppError('UNAUTHENTICATED', 'This account no longer exists');
+  if (!found) throw new AppError('UNAUTHENTICATED', 'This account no longer exists');
+  const { verifiedAt, ...user } = found;
   const memberships = (await rows<MembershipRow>(tx, sql`select * from anthias_my_memberships()`)).map((m) => ({
     tenantId: m.tenant_id,
     subdomain: m.subdomain,
@@ -35,7 +37,7 @@ async function profile(tx: Tx, userId: string): Promise<{ user: User; membership
     isActive: m.is_active,
     tenantActive: m.status === 'active',
   }));
-  return { user, memberships };
+  return { user, emailVerified: verifiedAt !== null, memberships };
 }
 
 const invalid = () => new AppError('UNAUTHENTICATED', 'Invalid email or password');
@@ -44,37 +46,41 @@ const invalid = () => new AppError('UNAUTHENTICATED', 'Invalid email or password
  * Unknown email and wrong password give the same error after the same work (a decoy hash is
  * verified when no user matches); failures are counted per email and per address.
  */
-export async function login(ctx: Context, email: string, password: string): Promise<Session> {
+export async function login(ctx: RequestContext, email: string, password: string, secondFactor?: string | null): Promise<Session> {
   const { loginThrottle, sessions, database } = ctx.deps;
-  const delay = await loginThrottle.check(email, ctx.client.ip);
+  const delay = await loginThrottle.attempt(email, ctx.client.ip);
   const [account] = await rows<{ user_id: string; password_hash: string }>(
     database.db,
     sql`select * from anthias_login_lookup(${email})`,
   );
   const ok = await verifyPassword(account?.password_hash ?? (await decoyHash()), password);
   if (!account || !ok) {
-    await loginThrottle.failed(email, ctx.client.ip);
     if (delay) await sleep(delay);
     throw invalid();
   }
-  await loginThrottle.succeeded(email);
+  // A wrong or missing code leaves the attempt counted as a failure, like a wrong password.
+  const factor = await checkSecondFactor(database.db, account.user_id, secondFactor);
+  if (factor === 'wrong' && delay) await sleep(delay);
+  if (factor === 'wrong') throw new AppError('UNAUTHENTICATED', 'Invalid second-factor code');
+  if (factor === 'missing') throw new AppError('SECOND_FACTOR_REQUIRED', 'This account has a second factor: send its current code (or a recovery code) as secondFactor');
+  await loginThrottle.succeeded(email, ctx.client.ip);
   // The caller had no identity when this request's transaction was scoped: read as the new user.
   const found = await withTenantTransaction(database.db, { tenantId: null, userId: account.user_id, readOnly: true }, (tx) =>
     profile(tx, account.user_id),
   );
-  const { token, expiresAt } = await sessions.create(account.user_id);
+  const { token, expiresAt } = await sessions.create(await ctx.db.get(), account.user_id, ctx.client);
   ctx.log.info({ user_id: account.user_id }, 'signed in');
   return { token, expiresAt, ...found };
 }
 
-export async function logout(ctx: Context): Promise<boolean> {
+export async function logout(ctx: RequestContext): Promise<boolean> {
   if (ctx.principal?.kind !== 'user') throw new AppError('UNAUTHENTICATED', 'Sign in first');
-  await ctx.deps.sessions.revoke(ctx.principal.sessionId);
+  await ctx.deps.sessions.revokeOwn(await ctx.db.get(), { only: ctx.principal.sessionId });
   return true;
 }
 
-export async function me(ctx: Context): Promise<Me> {
+export async function me(ctx: RequestContext): Promise<Me> {
   if (ctx.principal?.kind !== 'user') throw new AppError('UNAUTHENTICATED', 'Sign in first');
   const found = await profile(await ctx.db.get(), ctx.principal.userId);
-  return { ...found, permissions: [...ctx.permissions].sort() };
+  return { ...found, secondFactor: ctx.principal.secondFactor, permissions: [...ctx.permissions].sort() };
 }

@@ -16,6 +16,9 @@ export class Membership {
 @ObjectType({ description: 'The signed-in user, their memberships, and their permissions in this request\'s organisation.' })
 export class Me {
   @Field(() => User) user: User;
+  @Field(() => Boolean, { description: 'False until the address is confirmed (verifyEmail); until then only verifyEmail, resendVerification, me and logout work.' })
+  emailVerified: boolean;
+  @Field(() => Boolean, { description: 'Whether sign-in asks for a TOTP code (or a recovery code).' }) secondFactor: boolean;
   @Field(() => [Membership], { description: 'Every organisation the user belongs to, for a tenant picker.' })
   memberships: Membership[];
   @Field(() => [String], { description: "Effective permissions in the request's organisation (empty without one)." })
@@ -27,5 +30,6 @@ export class Session {
   @Field(() => String, { description: 'Opaque; shown once, stored only as a hash.' }) token: string;
   @Field(() => GraphQLDateTime, { description: 'Renewed on use; revoked by `logout`.' }) expiresAt: Date;
   @Field(() => User) user: User;
+  @Field(() => Boolean, { description: 'False until the address is confirmed (verifyEmail).' }) emailVerified: boolean;
   @Field(() => [Membership]) memberships: Membership[];
 }

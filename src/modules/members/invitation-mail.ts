@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '../../auth/tokens.js';
+import type { Config } from '../../config.js';
+import { mailLink } from '../../mail/links.js';
 import type { Mail } from '../../mail/mailer.js';
 
 /** A single-use invitation token (only its hash is stored) and when it expires. */
@@ -8,11 +10,11 @@ export function newInvitationToken(ttlHours: number): { token: string; tokenHash
   return { token, tokenHash: sha256(token), expiresAt: new Date(Date.now() + ttlHours * 3_600_000) };
 }
 
-export function invitationMail(to: string, tenantName: string, role: string, token: string, publicUrl: string, ttlHours: number): Mail {
-  const link = `${publicUrl}/accept-invitation?token=${token}`;
+export function invitationMail(config: Pick<Config, 'accounts' | 'invitationTtlHours'>, to: string, tenantName: string, role: string, token: string): Mail {
+  const link = mailLink(config.accounts.linkTemplate, 'accept-invitation', token);
   return {
     to,
     subject: `You are invited to ${tenantName} on Anthias Cloud`,
-    text: `You have been invited to join ${tenantName} as ${role}.\n\nAccept within ${ttlHours} hours: ${link}\n\nOr call acceptInvitation(token: "${token}").\n`,
+    text: `You have been invited to join ${tenantName} as ${role}.\n\nAccept within ${config.invitationTtlHours} hours: ${link}\n\nOr call acceptInvitation(token: "${token}").\n`,
   };
 }

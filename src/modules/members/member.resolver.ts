@@ -1,5 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { Context } from '../../graphql/context.js';
+import { TenantCtx } from '../../graphql/tenant-ctx.js';
+import type { RequestContext, TenantContext } from '../../tenancy/context.js';
 import { requireId } from '../../graphql/ids.js';
 import {
   acceptInvitation, inviteMember, listInvitations, listMembers, removeMember, revokeInvitation,
@@ -11,7 +12,7 @@ import { AcceptedInvitation, Invitation, Member, MemberConnection, MemberFilter,
 export class MemberResolver {
   @Query(() => MemberConnection, { description: 'Needs members.view.' })
   members(
-    @Ctx() ctx: Context,
+    @TenantCtx() ctx: TenantContext,
     @Arg('filter', () => MemberFilter, { nullable: true }) filter?: MemberFilter,
     @Arg('first', () => Int, { nullable: true }) first?: number,
     @Arg('after', () => String, { nullable: true }) after?: string,
@@ -20,23 +21,23 @@ export class MemberResolver {
   }
 
   @Query(() => [Invitation], { description: 'Pending invitations. Needs members.view.' })
-  invitations(@Ctx() ctx: Context): Promise<Invitation[]> {
+  invitations(@TenantCtx() ctx: TenantContext): Promise<Invitation[]> {
     return listInvitations(ctx);
   }
 
   @Mutation(() => Invitation, { description: 'Mails a single-use invitation that expires; it holds a seat. Needs members.invite.' })
-  inviteMember(@Ctx() ctx: Context, @Arg('email', () => String) email: string, @Arg('role', () => MemberRole) role: MemberRole): Promise<Invitation> {
+  inviteMember(@TenantCtx() ctx: TenantContext, @Arg('email', () => String) email: string, @Arg('role', () => MemberRole) role: MemberRole): Promise<Invitation> {
     return inviteMember(ctx, email, role);
   }
 
   @Mutation(() => ID, { description: 'Needs members.invite.' })
-  revokeInvitation(@Ctx() ctx: Context, @Arg('id', () => ID) id: string): Promise<string> {
+  revokeInvitation(@TenantCtx() ctx: TenantContext, @Arg('id', () => ID) id: string): Promise<string> {
     return revokeInvitation(ctx, requireId('id', id));
   }
 
   @Mutation(() => AcceptedInvitation, { description: 'Joins with the token from the invitation mail; a new account needs a password.' })
   acceptInvitation(
-    @Ctx() ctx: Context,
+    @Ctx() ctx: RequestContext,
     @Arg('token', () => String) token: string,
     @Arg('password', () => String, { nullable: true }) password?: string,
   ): Promise<AcceptedInvitation> {
@@ -44,27 +45,27 @@ export class MemberResolver {
   }
 
   @Mutation(() => Member, { description: 'Needs members.update; only owners grant or remove ownership.' })
-  updateMemberRole(@Ctx() ctx: Context, @Arg('userId', () => ID) userId: string, @Arg('role', () => MemberRole) role: MemberRole): Promise<Member> {
+  updateMemberRole(@TenantCtx() ctx: TenantContext, @Arg('userId', () => ID) userId: string, @Arg('role', () => MemberRole) role: MemberRole): Promise<Member> {
     return updateMemberRole(ctx, requireId('userId', userId), role);
   }
 
   @Mutation(() => Member, { description: 'Keeps the membership but refuses its requests. Needs members.update.' })
-  deactivateMember(@Ctx() ctx: Context, @Arg('userId', () => ID) userId: string): Promise<Member> {
+  deactivateMember(@TenantCtx() ctx: TenantContext, @Arg('userId', () => ID) userId: string): Promise<Member> {
     return setMemberActive(ctx, requireId('userId', userId), false);
   }
 
   @Mutation(() => Member, { description: 'Needs members.update; takes a seat again.' })
-  reactivateMember(@Ctx() ctx: Context, @Arg('userId', () => ID) userId: string): Promise<Member> {
+  reactivateMember(@TenantCtx() ctx: TenantContext, @Arg('userId', () => ID) userId: string): Promise<Member> {
     return setMemberActive(ctx, requireId('userId', userId), true);
   }
 
   @Mutation(() => ID, { description: 'Needs members.remove.' })
-  removeMember(@Ctx() ctx: Context, @Arg('userId', () => ID) userId: string): Promise<string> {
+  removeMember(@TenantCtx() ctx: TenantContext, @Arg('userId', () => ID) userId: string): Promise<string> {
     return removeMember(ctx, requireId('userId', userId));
   }
 
   @Mutation(() => Member, { description: 'An owner makes another active member owner and becomes an admin.' })
-  transferOwnership(@Ctx() ctx: Context, @Arg('userId', () => ID) userId: string): Promise<Member> {
+  transferOwnership(@TenantCtx() ctx: TenantContext, @Arg('userId', () => ID) userId: string): Promise<Member> {
     return transferOwnership(ctx, requireId('userId', userId));
   }
 }

@@ -8,7 +8,7 @@ import { containsPattern } from '../../db/like.js';
 import { rows } from '../../db/rows.js';
 import { invitations, type Role, tenants, tenantUsers, users } from '../../db/schema/index.js';
 import { badInput, forbidden, notFound } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { RequestContext, TenantContext } from '../../tenancy/context.js';
 import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { assertQuota } from '../tenants/quota.js';
@@ -29,14 +29,14 @@ const MEMBER_COLUMNS = {
   joinedAt: tenantUsers.createdAt,
 };
 
-async function callerRole(ctx: Context): Promise<Role> {
+async function callerRole(ctx: TenantContext): Promise<Role> {
   const tx = await ctx.db.get();
   const [me] = await tx.select({ role: tenantUsers.role }).from(tenantUsers).where(and(eq(tenantUsers.userId, actingUserId(ctx.principal) ?? ''), eq(tenantUsers.isActive, true)));
   if (!me) throw forbidden('Only members of this organisation may do this');
   return me.role;
 }
 
-export async function listMembers(ctx: Context, filter: MemberFilter | undefined, first?: number | null, after?: string | null): Promise<Page<Member>> {
+export async function listMembers(ctx: TenantContext, filter: MemberFilter | undefined, first?: number | null, after?: string | null): Promise<Page<Member>> {
   const conditions: (SQL | undefined)[] = [
     filter?.role ? eq(tenantUsers.role, filter.role) : undefined,
     filter?.active === undefined || filter.active === null ? undefined : eq(tenantUsers.isActive, filter.active),
@@ -61,7 +61,7 @@ export async function listMembers(ctx: Context, filter: MemberFilter | undefined
   );
 }
 
-export async function listInvitations(ctx: Context): Promise<Invitation[]> {
+export async function listInvitations(ctx: TenantContext): Promise<Invitation[]> {
   const tx = await ctx.db.get();
   return (await tx
     .select({ id: invitations.id, email: invitations.email, role: invitations.role, expiresAt: invitations.expiresAt, createdAt: invitations.createdAt })
@@ -74,7 +74,7 @@ export async function listInvitations(ctx: Context): Promise<Invitation[]> {
  * Invites a person by email with a single-use token that expires. Pending invitations hold a
  * seat (max_users). Nobody invites above their own role; only an owner invites an owner.
  */
-export async function inviteMember(ctx: Context, address: string, role: MemberRole): Promise<Invitation> {
+export async function inviteMember(ctx: TenantContext, address: string, role: MemberRole): Promise<Invitation> {
   const to = address.trim().toLowerCase();
   if (!email.safeParse(to).success) throw badInput('email', 'is not a valid email address');
   const mine = await callerRole(ctx);
@@ -92,19 +92,19 @@ export async function inviteMember(ctx: Context, address: string, role: MemberRo
     .set({ revokedAt: new Date() })
     .where(and(sql`lower(${invitations.email}) = ${to}`, isNull(invitations.acceptedAt), isNull(invitations.revokedAt)));
   await assertQuota(ctx, 'users');
-  const { invitationTtlHours, publicUrl } = ctx.deps.config;
+  const { invitationTtlHours } = ctx.deps.config;
   const { token, tokenHash, expiresAt } = newInvitationToken(invitationTtlHours);
   const [created] = await tx
     .insert(invitations)
-    .values({ tenantId: ctx.tenant!.id, email: to, role, tokenHash, invitedBy: actingUserId(ctx.principal), expiresAt })
+    .values({ tenantId: ctx.tenant.id, email: to, role, tokenHash, invitedBy: actingUserId(ctx.principal), expiresAt })
     .returning({ id: invitations.id, email: invitations.email, role: invitations.role, expiresAt: invitations.expiresAt, createdAt: invitations.createdAt });
   await recordAudit(ctx, { action: 'member.invite', targetType: 'invitation', targetId: created!.id, changes: { email: { after: to }, role: { after: role } } });
-  const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, ctx.tenant!.id));
-  ctx.db.afterCommit(() => ctx.deps.mailer.send(invitationMail(to, tenant!.name, role, token, publicUrl, invitationTtlHours)));
+  const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, ctx.tenant.id));
+  await ctx.db.enqueue({ kind: 'mail.send', payload: invitationMail(ctx.deps.config, to, tenant!.name, role, token) });
   return created as Invitation;
 }
 
-export async function revokeInvitation(ctx: Context, id: string): Promise<string> {
+export async function revokeInvitation(ctx: TenantContext, id: string): Promise<string> {
   const tx = await ctx.db.get();
   const [revoked] = await tx
     .update(invitations)
@@ -116,8 +116,12 @@ export async function revokeInvitation(ctx: Context, id: string): Promise<string
   return id;
 }
 
-/** Joins an existing account, or creates one (password required). A token of another tenant is refused. */
-export async function acceptInvitation(ctx: Context, token: string, password?: string | null): Promise<AcceptedInvitation> {
+/**
+ * Joins an existing verified account, or creates one (password required). An account of that
+ * address that never proved it is taken over: the password given replaces its own and its sessions
+ * end. A token of another tenant is refused.
+ */
+export async function acceptInvitation(ctx: RequestContext, token: string, password?: string | null): Promise<AcceptedInvitation> {
   if (password) {
     const problem = passwordProblem(password);
     if (problem) throw badInput('password', problem);
@@ -130,14 +134,16 @@ export async function acceptInvitation(ctx: Context, token: string, password?: s
       ${ctx.requestId}, ${ctx.client.ip}::inet, ${ctx.client.userAgent})`,
   );
   if (!r || r.status === 'invalid') throw badInput('token', 'is invalid, expired or already used');
-  if (r.status === 'password_required') throw badInput('password', 'is required to create your account');
-  forgetMembership(ctx, r.tenant_id!, r.user_id!);
+  if (r.status === 'password_required') throw badInput('password', 'is required to set up your account');
+  await forgetMembership(ctx, r.tenant_id!, r.user_id!);
   const newAccount = r.status === 'created';
-  const session = newAccount ? await ctx.deps.sessions.create(r.user_id!) : null;
+  // A reclaimed account (its address was never proven) now belongs to whoever accepted: their password, no old session.
+  if (r.status === 'reclaimed') await ctx.deps.sessions.forgetAccount(tx, r.user_id!);
+  const session = newAccount || r.status === 'reclaimed' ? await ctx.deps.sessions.create(tx, r.user_id!, ctx.client) : null;
   return { tenantId: r.tenant_id!, role: r.role as MemberRole, newAccount, sessionToken: session?.token ?? null };
 }
 
-async function lockMember(ctx: Context, userId: string) {
+async function lockMember(ctx: TenantContext, userId: string) {
   const tx = await ctx.db.get();
   const [target] = await tx
     .select({ id: tenantUsers.id, role: tenantUsers.role, isActive: tenantUsers.isActive })
@@ -149,7 +155,7 @@ async function lockMember(ctx: Context, userId: string) {
 }
 
 /** There is always at least one active owner: changes that would leave none are refused. */
-async function assertAnotherOwner(ctx: Context, userId: string, field: string): Promise<void> {
+async function assertAnotherOwner(ctx: TenantContext, userId: string, field: string): Promise<void> {
   const tx = await ctx.db.get();
   const owners = await tx
     .select({ userId: tenantUsers.userId })
@@ -166,19 +172,19 @@ function assertMayManage(mine: Role, targetRole: Role, newRole?: Role): void {
   if (newRole && RANK[newRole] > RANK[mine]) throw forbidden(`A ${mine} cannot grant the ${newRole} role`);
 }
 
-export async function updateMemberRole(ctx: Context, userId: string, role: MemberRole): Promise<Member> {
+export async function updateMemberRole(ctx: TenantContext, userId: string, role: MemberRole): Promise<Member> {
   const mine = await callerRole(ctx);
   const target = await lockMember(ctx, userId);
   assertMayManage(mine, target.role, role);
   if (target.role === 'owner' && role !== 'owner' && target.isActive) await assertAnotherOwner(ctx, userId, 'role');
   const tx = await ctx.db.get();
   await tx.update(tenantUsers).set({ role, updatedAt: new Date() }).where(eq(tenantUsers.id, target.id));
-  forgetMembership(ctx, ctx.tenant!.id, userId);
+  await forgetMembership(ctx, ctx.tenant.id, userId);
   await recordAudit(ctx, { action: 'member.role', targetType: 'user', targetId: userId, changes: { role: { before: target.role, after: role } } });
   return getMember(ctx, userId);
 }
 
-export async function setMemberActive(ctx: Context, userId: string, active: boolean): Promise<Member> {
+export async function setMemberActive(ctx: TenantContext, userId: string, active: boolean): Promise<Member> {
   const mine = await callerRole(ctx);
   const target = await lockMember(ctx, userId);
   assertMayManage(mine, target.role);
@@ -186,7 +192,7 @@ export async function setMemberActive(ctx: Context, userId: string, active: bool
   if (active && !target.isActive) await assertQuota(ctx, 'users');
   const tx = await ctx.db.get();
   await tx.update(tenantUsers).set({ isActive: active, updatedAt: new Date() }).where(eq(tenantUsers.id, target.id));
-  forgetMembership(ctx, ctx.tenant!.id, userId);
+  await forgetMembership(ctx, ctx.tenant.id, userId);
   await recordAudit(ctx, {
     action: active ? 'member.reactivate' : 'member.deactivate',
     targetType: 'user',
@@ -196,20 +202,20 @@ export async function setMemberActive(ctx: Context, userId: string, active: bool
   return getMember(ctx, userId);
 }
 
-export async function removeMember(ctx: Context, userId: string): Promise<string> {
+export async function removeMember(ctx: TenantContext, userId: string): Promise<string> {
   const mine = await callerRole(ctx);
   const target = await lockMember(ctx, userId);
   assertMayManage(mine, target.role);
   if (target.role === 'owner' && target.isActive) await assertAnotherOwner(ctx, userId, 'userId');
   const tx = await ctx.db.get();
   await tx.delete(tenantUsers).where(eq(tenantUsers.id, target.id));
-  forgetMembership(ctx, ctx.tenant!.id, userId);
+  await forgetMembership(ctx, ctx.tenant.id, userId);
   await recordAudit(ctx, { action: 'member.remove', targetType: 'user', targetId: userId, changes: { role: { before: target.role } } });
   return userId;
 }
 
 /** The caller (an owner) hands ownership to an active member and becomes an admin. */
-export async function transferOwnership(ctx: Context, userId: string): Promise<Member> {
+export async function transferOwnership(ctx: TenantContext, userId: string): Promise<Member> {
   const mine = await callerRole(ctx);
   if (mine !== 'owner') throw forbidden('Only an owner may transfer ownership');
   const me = actingUserId(ctx.principal)!;
@@ -219,8 +225,8 @@ export async function transferOwnership(ctx: Context, userId: string): Promise<M
   const tx = await ctx.db.get();
   await tx.update(tenantUsers).set({ role: 'owner', updatedAt: new Date() }).where(eq(tenantUsers.id, target.id));
   await tx.update(tenantUsers).set({ role: 'admin', updatedAt: new Date() }).where(eq(tenantUsers.userId, me));
-  forgetMembership(ctx, ctx.tenant!.id, userId);
-  forgetMembership(ctx, ctx.tenant!.id, me);
+  await forgetMembership(ctx, ctx.tenant.id, userId);
+  await forgetMembership(ctx, ctx.tenant.id, me);
   await recordAudit(ctx, {
     action: 'tenant.transfer_ownership',
     targetType: 'user',
@@ -230,7 +236,7 @@ export async function transferOwnership(ctx: Context, userId: string): Promise<M
   return getMember(ctx, userId);
 }
 
-async function getMember(ctx: Context, userId: string): Promise<Member> {
+async function getMember(ctx: TenantContext, userId: string): Promise<Member> {
   const tx = await ctx.db.get();
   const [m] = await tx.select(MEMBER_COLUMNS).from(tenantUsers).innerJoin(users, eq(users.id, tenantUsers.userId)).where(eq(tenantUsers.userId, userId));
   if (!m) throw notFound('Member');

@@ -1,42 +1,56 @@
-import { randomInt } from 'node:crypto';
 import { count, eq, sql } from 'drizzle-orm';
 import QRCode from 'qrcode';
 import { actingUserId } from '../../auth/principal.js';
+import { LocalCache } from '../../cache/local-cache.js';
+import { hasControlCharacter } from '../../db/text.js';
 import type { Database } from '../../db/client.js';
 import { rows } from '../../db/rows.js';
 import { assets, qrContents } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { requireId } from '../../graphql/ids.js';
 import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
+import { newQrCode } from './qr-code.js';
 import type { CreateQrContentInput, QrContent, UpdateQrContentInput } from './qr.type.js';
 
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const CODE_LENGTH = 8;
-export const QR_CODE = /^[0-9A-Za-z]{4,32}$/;
 const NEWEST_FIRST: Ordering = { name: 'qr.createdAt.desc', column: qrContents.createdAt, cast: 'timestamptz', direction: 'desc' };
 const AUDITED = ['name', 'targetUrl', 'assetId', 'code'] as const;
 
 type QrRow = typeof qrContents.$inferSelect;
 const toQr = (r: QrRow): QrContent => r;
 
-export const shortUrl = (ctx: Context, code: string): string => `${ctx.deps.config.publicUrl}/q/${code}`;
+export const shortUrl = (ctx: TenantContext, code: string): string => `${ctx.deps.config.publicUrl}/q/${code}`;
 
-/** The QR code of the counted short link, as SVG (rendered by the qrcode library). */
-export const qrSvg = (url: string): Promise<string> => QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+// Rendering is CPU work and a code's link never changes: keep what was drawn (content-addressed).
+const rendered = new LocalCache<string>(3_600_000, 2_000);
+
+/** The QR code of the counted short link, as SVG (rendered by the qrcode library, once per link). */
+export async function qrSvg(url: string): Promise<string> {
+  return (await rendered.getOrLoad(url, () => QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' })))!;
+}
+
+/**
+ * A target as a redirect can carry it: parsed and serialised by the WHATWG URL rules, so
+ * characters outside ASCII are percent-encoded (IDN hosts punycoded).
+ */
+export function normaliseTarget(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
 
 function checkUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw badInput('targetUrl', 'is not a valid URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw badInput('targetUrl', 'must be http or https');
-  if (value.length > 2048) throw badInput('targetUrl', 'must be at most 2048 characters');
-  return value;
+  // A URL parser would drop some control characters silently: refused rather than altered.
+  if (hasControlCharacter(value)) throw badInput('targetUrl', 'must not contain control characters');
+  const href = normaliseTarget(value);
+  if (href === null) throw badInput('targetUrl', 'must be a valid http or https URL');
+  if (href.length > 2048) throw badInput('targetUrl', 'must be at most 2048 characters');
+  return href;
 }
 
 const checkName = (value: string): string => {
@@ -45,7 +59,7 @@ const checkName = (value: string): string => {
   return name;
 };
 
-async function checkAsset(ctx: Context, assetId: string | null): Promise<string | null> {
+async function checkAsset(ctx: TenantContext, assetId: string | null): Promise<string | null> {
   if (assetId === null) return null;
   const id = requireId('assetId', assetId);
   const tx = await ctx.db.get();
@@ -54,7 +68,7 @@ async function checkAsset(ctx: Context, assetId: string | null): Promise<string 
   return id;
 }
 
-export async function listQrContents(ctx: Context, first?: number | null, after?: string | null): Promise<Page<QrContent>> {
+export async function listQrContents(ctx: TenantContext, first?: number | null, after?: string | null): Promise<Page<QrContent>> {
   const tx = await ctx.db.get();
   return keysetPage(
     NEWEST_FIRST,
@@ -66,13 +80,13 @@ export async function listQrContents(ctx: Context, first?: number | null, after?
   );
 }
 
-export async function getQrContent(ctx: Context, id: string): Promise<QrContent | null> {
+export async function getQrContent(ctx: TenantContext, id: string): Promise<QrContent | null> {
   const tx = await ctx.db.get();
   const [row] = await tx.select().from(qrContents).where(eq(qrContents.id, id));
   return row ? toQr(row) : null;
 }
 
-export async function createQrContent(ctx: Context, input: CreateQrContentInput): Promise<QrContent> {
+export async function createQrContent(ctx: TenantContext, input: CreateQrContentInput): Promise<QrContent> {
   const values = {
     name: checkName(input.name),
     targetUrl: checkUrl(input.targetUrl),
@@ -81,10 +95,10 @@ export async function createQrContent(ctx: Context, input: CreateQrContentInput)
   const tx = await ctx.db.get();
   // Codes are unique platform-wide; a clash (one in 2^47 per pair) just draws again.
   for (let attempt = 0; attempt < 5; attempt++) {
-    const code = Array.from({ length: CODE_LENGTH }, () => BASE62[randomInt(BASE62.length)]).join('');
+    const code = newQrCode();
     const [row] = await tx
       .insert(qrContents)
-      .values({ ...values, code, tenantId: ctx.tenant!.id, createdBy: actingUserId(ctx.principal) })
+      .values({ ...values, code, tenantId: ctx.tenant.id, createdBy: actingUserId(ctx.principal) })
       .onConflictDoNothing({ target: qrContents.code })
       .returning();
     if (row) {
@@ -95,7 +109,7 @@ export async function createQrContent(ctx: Context, input: CreateQrContentInput)
   throw new Error('could not allocate a QR code');
 }
 
-export async function updateQrContent(ctx: Context, id: string, input: UpdateQrContentInput): Promise<QrContent> {
+export async function updateQrContent(ctx: TenantContext, id: string, input: UpdateQrContentInput): Promise<QrContent> {
   const tx = await ctx.db.get();
   const [before] = await tx.select().from(qrContents).where(eq(qrContents.id, id)).for('update');
   if (!before) throw notFound('QR content');
@@ -115,7 +129,7 @@ export async function updateQrContent(ctx: Context, id: string, input: UpdateQrC
   return toQr(after!);
 }
 
-export async function deleteQrContent(ctx: Context, id: string): Promise<string> {
+export async function deleteQrContent(ctx: TenantContext, id: string): Promise<string> {
   const tx = await ctx.db.get();
   const [before] = await tx.delete(qrContents).where(eq(qrContents.id, id)).returning();
   if (!before) throw notFound('QR content');
@@ -123,8 +137,22 @@ export async function deleteQrContent(ctx: Context, id: string): Promise<string>
   return id;
 }
 
-/** Counts one scan and returns the target, or null for an unknown code (nothing counted). */
+const NOT_REDIRECTED = Symbol('not redirected');
+
+/**
+ * Counts one scan and returns where to redirect, or null for an unknown code. The count commits
+ * only with a target the redirect can carry, so a scan that is not redirected is not counted.
+ */
 export async function scanQrCode(db: Database, code: string): Promise<string | null> {
-  const [row] = await rows<{ target: string | null }>(db, sql`select anthias_qr_scan(${code}) as target`);
-  return row?.target ?? null;
+  try {
+    return await db.transaction(async (tx) => {
+      const [row] = await rows<{ target: string | null }>(tx, sql`select anthias_qr_scan(${code}) as target`);
+      const target = row?.target ? normaliseTarget(row.target) : null;
+      if (target === null) throw NOT_REDIRECTED;
+      return target;
+    });
+  } catch (err) {
+    if (err === NOT_REDIRECTED) return null;
+    throw err;
+  }
 }

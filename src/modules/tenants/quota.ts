@@ -2,7 +2,7 @@ import { and, count, eq, gt, isNull } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { assets, devices, invitations, tenants, tenantUsers } from '../../db/schema/index.js';
 import { AppError } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { effectiveLimits, type Limits } from './plans.js';
 
 export type Usage = { assets: number; devices: number; users: number; pendingInvitations: number };
@@ -29,16 +29,26 @@ export async function usage(tx: Tx, resource?: Resource): Promise<Usage> {
  * Refuses a creation that would pass the limit. The tenant row is locked first, so concurrent
  * creations of one tenant queue here and each counts what the previous ones committed.
  */
-export async function assertQuota(ctx: Context, resource: Resource, adding = 1): Promise<void> {
+export async function assertQuota(ctx: TenantContext, resource: Resource, adding = 1): Promise<void> {
   const tx = await ctx.db.get();
+  const limits = await lockTenantLimits(tx, ctx.tenant.id);
+  assertRoom(await usage(tx, resource), limits, resource, adding);
+}
+
+/** The tenant's effective limits, its row locked until the transaction ends (creations queue behind it). */
+export async function lockTenantLimits(tx: Tx, tenantId: string): Promise<Limits> {
   const [tenant] = await tx
     .select({ plan: tenants.plan, maxAssets: tenants.maxAssets, maxUsers: tenants.maxUsers, maxDevices: tenants.maxDevices, requestsPerMinute: tenants.requestsPerMinute })
     .from(tenants)
-    .where(eq(tenants.id, ctx.tenant!.id))
+    .where(eq(tenants.id, tenantId))
     .for('update');
-  const limit = effectiveLimits(tenant!)[LIMIT_OF[resource]];
-  const used = (await usage(tx, resource))[resource];
-  if (used + adding > limit) {
-    throw new AppError('QUOTA_EXCEEDED', `The plan allows ${limit} ${resource}; ${used} in use`, { resource, limit, usage: used });
+  return effectiveLimits(tenant!);
+}
+
+/** QUOTA_EXCEEDED when `adding` more would pass the limit; `used` is counted after the lock. */
+export function assertRoom(used: Usage, limits: Limits, resource: Resource, adding: number): void {
+  const limit = limits[LIMIT_OF[resource]];
+  if (used[resource] + adding > limit) {
+    throw new AppError('QUOTA_EXCEEDED', `The plan allows ${limit} ${resource}; ${used[resource]} in use`, { resource, limit, usage: used[resource] });
   }
 }

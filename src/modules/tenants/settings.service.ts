@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { tenants, type TenantSettings, type TenantTheme } from '../../db/schema/index.js';
 import { badInput } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { TenantContext } from '../../tenancy/context.js';
 import { isValidTimeZone } from '../assets/schedule.js';
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
@@ -38,12 +38,12 @@ function mergeTheme(current: TenantTheme, patch: NonNullable<TenantSettingsInput
 }
 
 /** Name, contact email, default time zone and theme; every member reads them through currentTenant. */
-export async function updateTenantSettings(ctx: Context, input: TenantSettingsInput): Promise<Tenant> {
+export async function updateTenantSettings(ctx: TenantContext, input: TenantSettingsInput): Promise<Tenant> {
   const tx = await ctx.db.get();
   const [before] = await tx
     .select({ name: tenants.name, contactEmail: tenants.contactEmail, settings: tenants.settings })
     .from(tenants)
-    .where(eq(tenants.id, ctx.tenant!.id))
+    .where(eq(tenants.id, ctx.tenant.id))
     .for('update');
   const name = input.name === undefined || input.name === null ? before!.name : input.name.trim();
   if (!name || name.length > 200) throw badInput('name', 'must be 1 to 200 characters');
@@ -58,7 +58,7 @@ export async function updateTenantSettings(ctx: Context, input: TenantSettingsIn
     const issue = checked.error.issues[0]!;
     throw badInput(issue.path.join('.'), issue.message);
   }
-  await tx.update(tenants).set({ name, contactEmail, settings: checked.data, updatedAt: new Date() }).where(eq(tenants.id, ctx.tenant!.id));
+  await tx.update(tenants).set({ name, contactEmail, settings: checked.data, updatedAt: new Date() }).where(eq(tenants.id, ctx.tenant.id));
   const flat = (s: { name: string; contactEmail: string | null; settings: TenantSettings }) => ({
     name: s.name,
     contactEmail: s.contactEmail,
@@ -68,9 +68,9 @@ export async function updateTenantSettings(ctx: Context, input: TenantSettingsIn
   await recordAudit(ctx, {
     action: 'tenant.settings',
     targetType: 'tenant',
-    targetId: ctx.tenant!.id,
+    targetId: ctx.tenant.id,
     changes: diff(flat(before!), flat({ name, contactEmail, settings: checked.data }), ['name', 'contactEmail', 'timezone', 'theme']),
   });
-  dropPlaylists(ctx); // the default time zone decides what devices play
+  await dropPlaylists(ctx); // the default time zone decides what devices play
   return (await currentTenant(ctx))!;
 }

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { hashPassword, passwordProblem, verifyPassword } from '../../auth/passwords.js';
 import { rows } from '../../db/rows.js';
 import { AppError, badInput, forbidden } from '../../errors.js';
-import type { Context } from '../../graphql/context.js';
+import type { RequestContext } from '../../tenancy/context.js';
 import { subdomainProblem } from '../../tenancy/subdomain.js';
 import type { Session } from '../identity/identity.type.js';
+import { sendVerification } from '../identity/verification.service.js';
 
-const SIGNUPS_PER_ADDRESS_PER_HOUR = 5;
 const email = z.email();
 
 export type SignUpInput = { organisation: string; subdomain: string; email: string; password: string };
@@ -15,14 +15,14 @@ export type SignUpInput = { organisation: string; subdomain: string; email: stri
 /**
  * Self-service sign-up (ALLOW_SIGNUP): a tenant on the basic plan with its owner, created by the
  * narrow SECURITY DEFINER function anthias_sign_up, and a session for the owner. An email that
- * already has an account must come with that account's password.
+ * already has an account must come with that account's password, and that account must have
+ * proven its address. A new account's address is not verified: a verification mail goes out, and
+ * until it is followed the session may only verify or resend.
  */
-export async function signUp(ctx: Context, input: SignUpInput): Promise<Session> {
-  const { config, store, database, sessions } = ctx.deps;
+export async function signUp(ctx: RequestContext, input: SignUpInput): Promise<Session> {
+  const { config, limiter, sessions } = ctx.deps;
   if (!config.allowSignup) throw forbidden('Self-service sign-up is disabled');
-  if ((await store.incr(`signup:ip:${ctx.client.ip}`, 3600)) > SIGNUPS_PER_ADDRESS_PER_HOUR) {
-    throw new AppError('RATE_LIMITED', 'Too many sign-ups from this address; try again later');
-  }
+  await limiter.consume('signup.address', ctx.client.ip);
   const name = input.organisation.trim();
   if (!name || name.length > 200) throw badInput('organisation', 'must be 1 to 200 characters');
   const subdomain = input.subdomain.trim().toLowerCase();
@@ -33,12 +33,18 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<Session>
   const weak = passwordProblem(input.password);
   if (weak) throw badInput('password', weak);
 
-  const [account] = await rows<{ user_id: string; password_hash: string }>(database.db, sql`select * from anthias_login_lookup(${address})`);
+  // In the request's own transaction: it may be open already (a signed-in caller's permissions),
+  // and where the pool has one connection (the embedded engine) a second one would wait for it forever.
+  const tx = await ctx.db.get();
+  const [account] = await rows<{ user_id: string; password_hash: string }>(tx, sql`select * from anthias_login_lookup(${address})`);
   if (account && !(await verifyPassword(account.password_hash, input.password))) {
     throw badInput('password', 'does not match the existing account of this email');
   }
+  if (account) {
+    const [state] = await rows<{ email_verified: boolean }>(tx, sql`select * from anthias_account_state(${account.user_id}::uuid)`);
+    if (!state?.email_verified) throw new AppError('EMAIL_NOT_VERIFIED', 'Confirm the address of your existing account before creating another organisation');
+  }
   const passwordHash = account ? null : await hashPassword(input.password);
-  const tx = await ctx.db.get();
   let created: { tenant_id: string; user_id: string } | undefined;
   try {
     [created] = await rows<{ tenant_id: string; user_id: string }>(
@@ -51,10 +57,12 @@ export async function signUp(ctx: Context, input: SignUpInput): Promise<Session>
     if ((constraint?.constraint_name ?? constraint?.constraint) === 'tenants_subdomain_key') throw badInput('subdomain', `"${subdomain}" is taken`);
     throw err;
   }
-  const session = await sessions.create(created!.user_id);
+  if (!account) await sendVerification(ctx, tx, address);
+  const session = await sessions.create(tx, created!.user_id, ctx.client);
   return {
     ...session,
     user: { id: created!.user_id, email: address, displayName: null },
+    emailVerified: Boolean(account),
     memberships: [
       { tenantId: created!.tenant_id, subdomain, tenantName: name, role: 'owner', extraPermissions: [], isActive: true, tenantActive: true },
     ],

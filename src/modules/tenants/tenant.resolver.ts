@@ -1,5 +1,6 @@
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver } from 'type-graphql';
-import type { Context } from '../../graphql/context.js';
+import { TenantCtx } from '../../graphql/tenant-ctx.js';
+import type { RequestContext, TenantContext } from '../../tenancy/context.js';
 import { Session } from '../identity/identity.type.js';
 import { usage, type Usage } from './quota.js';
 import { TenantSettingsInput } from './settings.input.js';
@@ -14,18 +15,18 @@ export class TenantResolver {
     nullable: true,
     description: 'The organisation this request resolved to (host, X-Tenant-ID or credential); null when none.',
   })
-  currentTenant(@Ctx() ctx: Context): Promise<Tenant | null> {
+  currentTenant(@Ctx() ctx: RequestContext): Promise<Tenant | null> {
     return currentTenant(ctx);
   }
 
   @Mutation(() => Tenant, { description: 'Name, contact email, default time zone and theme. Needs tenant.manage.' })
-  updateTenantSettings(@Ctx() ctx: Context, @Arg('input', () => TenantSettingsInput) input: TenantSettingsInput): Promise<Tenant> {
+  updateTenantSettings(@TenantCtx() ctx: TenantContext, @Arg('input', () => TenantSettingsInput) input: TenantSettingsInput): Promise<Tenant> {
     return updateTenantSettings(ctx, input);
   }
 
   @Mutation(() => Session, { description: 'Creates an organisation on the basic plan with you as owner (when ALLOW_SIGNUP is on).' })
   signUp(
-    @Ctx() ctx: Context,
+    @Ctx() ctx: RequestContext,
     @Arg('organisation', () => String) organisation: string,
     @Arg('subdomain', () => String) subdomain: string,
     @Arg('email', () => String) email: string,
@@ -35,7 +36,7 @@ export class TenantResolver {
   }
 
   @FieldResolver(() => TenantUsage, { description: 'Members only.' })
-  async usage(@Ctx() ctx: Context): Promise<Usage> {
+  async usage(@Ctx() ctx: RequestContext): Promise<Usage> {
     return usage(await ctx.db.get());
   }
 }

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { tenants } from '../../db/schema/index.js';
-import type { Context } from '../../graphql/context.js';
+import type { RequestContext } from '../../tenancy/context.js';
 import { effectiveLimits } from './plans.js';
 import type { PlanName, Tenant } from './tenant.type.js';
 
 /** The request's tenant as its members see it (read through RLS, never from the cache). */
-export async function currentTenant(ctx: Context): Promise<Tenant | null> {
+export async function currentTenant(ctx: RequestContext): Promise<Tenant | null> {
   if (!ctx.tenant) return null;
   const tx = await ctx.db.get();
   const [row] = await tx.select().from(tenants).where(eq(tenants.id, ctx.tenant.id));
@@ -19,14 +19,15 @@ export async function currentTenant(ctx: Context): Promise<Tenant | null> {
     theme: row.settings.theme ?? {},
     timezone: row.settings.timezone ?? null,
     contactEmail: row.contactEmail,
+    requireSecondFactor: row.requireSecondFactor,
     createdAt: row.createdAt,
   };
 }
 
-const timeZones = new WeakMap<Context, Promise<string>>();
+const timeZones = new WeakMap<RequestContext, Promise<string>>();
 
 /** The organisation's time zone (devices default to it), read once per request. */
-export function tenantTimeZone(ctx: Context): Promise<string> {
+export function tenantTimeZone(ctx: RequestContext): Promise<string> {
   let zone = timeZones.get(ctx);
   if (!zone) {
     zone = (async () => {

@@ -15,6 +15,10 @@ export class TenantLimits {
   @Field(() => Int) maxDevices: number;
   @Field(() => Int, { description: 'GraphQL requests per minute for the whole organisation.' })
   requestsPerMinute: number;
+  @Field(() => Int, {
+    description: 'The most one request may cost: a list costs 1 + its page size × what each item selects; `svg` weighs 50. Dearer requests are refused with QUERY_TOO_COMPLEX.',
+  })
+  maxQueryCost: number;
 }
 
 @ObjectType({ description: "The organisation's branding, for a console to paint itself with." })
@@ -44,5 +48,7 @@ export class Tenant {
   @Field(() => String, { nullable: true, description: 'IANA time zone that devices default to.' })
   timezone?: string | null;
   @Field(() => String, { nullable: true }) contactEmail?: string | null;
+  @Field(() => Boolean, { description: 'Every member must use a second factor (set by an owner with requireSecondFactor).' })
+  requireSecondFactor: boolean;
   @Field(() => GraphQLDateTime) createdAt: Date;
 }

@@ -140,7 +140,7 @@ describe('asset lists', () => {
   });
 
   it('orders by play order and by name, and filters by enabled, mimetype and search', async () => {
-    await createAs({ name: '100% done_', mimetype: 'webpage', uri: 'https://x.test/', isEnabled: true });
+    await createAs({ name: '100% done_', mimetype: 'webpage', uri: 'https://x.test/', isEnabled: true, startDate: '2020-01-01T00:00:00Z', endDate: '2021-01-01T00:00:00Z' });
     const byName = (await listAs({ first: 100, orderBy: 'NAME_ASC' })).body.data!.assets.edges.map((e) => e.node.name);
     expect(byName).toEqual([...byName].sort());
     const byOrder = (await listAs({ first: 100, orderBy: 'PLAY_ORDER_ASC' })).body.data!.assets.edges.map((e) => e.node.playOrder);
@@ -197,6 +197,41 @@ describe('asset lists', () => {
 });
 
 describe('statement count', () => {
+  it("a page's people are those the user loader gives for each asset, in every ordering and across pages; someone the tenant cannot see is null", async () => {
+    const tenant = await h.seedTenant();
+    const member = await h.addMember(tenant.id, 'editor');
+    const stranger = await h.addMember((await h.seedTenant()).id, 'editor'); // of another organisation only
+    await h.admin.insert(assets).values(
+      Array.from({ length: 30 }, (_, i) => ({
+        tenantId: tenant.id, name: `p-${(i * 7) % 30}`, uri: 'https://x.test/p.png', mimetype: 'image', playOrder: (i * 11) % 30,
+        createdBy: i % 3 === 0 ? stranger.userId : member.userId, updatedBy: i % 2 === 0 ? member.userId : null,
+      })),
+    );
+    const opts = { token: await h.login(tenant.ownerEmail), tenant: tenant.subdomain };
+    type Node = { id: string; createdBy: { id: string; email: string } | null; updatedBy: { email: string } | null };
+    const withPeople = 'query($o: AssetOrder, $after: String) { assets(first: 7, orderBy: $o, after: $after) { pageInfo { endCursor } nodes { id createdBy { id email } updatedBy { email } } } }';
+    const idsOnly = 'query($o: AssetOrder, $after: String) { assets(first: 7, orderBy: $o, after: $after) { pageInfo { endCursor } nodes { id } } }';
+    const one = 'query($id: ID!) { asset(id: $id) { id createdBy { id email } updatedBy { email } } }';
+    for (const o of ['CREATED_AT_DESC', 'CREATED_AT_ASC', 'PLAY_ORDER_ASC', 'NAME_ASC']) {
+      let after: string | null = null;
+      for (let page = 0; page < 5; page++) {
+        type Out = { assets: { pageInfo: { endCursor: string | null }; nodes: Node[] } };
+        const full: GqlResult<Out> = await h.gql<Out>(withPeople, { o, after }, opts);
+        const plain: GqlResult<Out> = await h.gql<Out>(idsOnly, { o, after }, opts);
+        expect(codes(full)).toEqual([]);
+        const nodes = full.body.data!.assets.nodes;
+        expect(nodes.map((n) => n.id)).toEqual(plain.body.data!.assets.nodes.map((n) => n.id));
+        for (const node of nodes) {
+          const alone = (await h.gql<{ asset: Node }>(one, { id: node.id }, opts)).body.data!.asset;
+          expect(node).toEqual(alone);
+          expect(node.createdBy === null || node.createdBy.id === member.userId).toBe(true);
+        }
+        after = full.body.data!.assets.pageInfo.endCursor;
+        if (!after) break;
+      }
+    }
+  });
+
   it('a page of assets with creators costs the same number of statements at 10 and at 100', async () => {
     const tenant = await h.seedTenant();
     const creators = await Promise.all([1, 2, 3, 4, 5].map(() => h.addMember(tenant.id, 'editor')));

@@ -4,6 +4,7 @@ import { assets, auditLogs, devices } from '../../../src/db/schema/index.js';
 import { codes, type Harness, type SeededTenant, startHarness, statements } from '../../support/harness.js';
 import { byHash, CREATE_DEVICE, manifestDocument, manifestHashes } from '../../support/devices.js';
 import { LIST_ASSETS } from '../../support/operations.js';
+import { entryParts } from '../../../src/modules/devices/playlist-cache.js';
 
 type PlaylistOut = { devicePlaylist: { etag: string; notModified: boolean; nextChangeAt: string | null; assets: { id: string; name: string }[] | null } };
 type DeviceOut = { createDevice: { deviceKey: string; device: { id: string; status: string; timezone: string | null; effectiveTimezone: string; labels: string[]; keyPrefix: string } } };
@@ -114,6 +115,25 @@ describe('devicePlaylist', () => {
     expect(await sqlOf()).toBe(0);
     const names = (await playlist(deviceKey)).body.data!.devicePlaylist.assets!.map((x) => x.name);
     expect(names).toContain('a-lobby-only');
+  });
+
+  it('two screens with the same set share one cached parse; an entry in the earlier format is computed again, never misread', async () => {
+    const one = await newDevice(aOwner, a.subdomain);
+    const two = await newDevice(aOwner, a.subdomain);
+    const first = (await playlist(one.deviceKey)).body.data!.devicePlaylist;
+    const second = (await playlist(two.deviceKey)).body.data!.devicePlaylist;
+    expect(second.etag).toBe(first.etag);
+    expect(second.assets).toEqual(first.assets);
+    expect(statements(await playlist(two.deviceKey))).toBe(0);
+    // An earlier version wrote the whole entry as one JSON object, as a rolling deploy may leave it.
+    const key = `playlist:${a.id}:${two.device.id}`;
+    const { header, items } = entryParts((await h.app.deps.store.get(key))!)!;
+    const earlier = { ...(JSON.parse(header) as object), items: [{ ...(JSON.parse(items) as object[])[0], name: 'misread' }] };
+    await h.app.deps.store.set(key, JSON.stringify(earlier), 60);
+    const again = await playlist(two.deviceKey);
+    expect(statements(again)).toBeGreaterThan(0);
+    expect(again.body.data!.devicePlaylist.assets).toEqual(first.assets);
+    expect(entryParts((await h.app.deps.store.get(key))!)).not.toBeNull();
   });
 
   it("never gives a device of tenant A tenant B's assets", async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTenantStatus } from '../../../src/modules/tenants/tenant-admin.service.js';
 import { codes, type Harness, PASSWORD, startHarness, uniq } from '../../support/harness.js';
+import { outbox } from '../../support/outbox.js';
 import { byHash, CREATE_DEVICE } from '../../support/devices.js';
 import { CREATE_API_KEY, LIST_ASSETS } from '../../support/operations.js';
 
@@ -9,22 +10,26 @@ const SIGN_UP = `mutation($o: String!, $s: String!, $e: String!, $p: String!) {
 }`;
 
 let h: Harness;
+const mail = outbox();
 let nextIp = 1;
 // Sign-ups are throttled per address: each case comes from its own.
 const signUp = <T = Record<string, unknown>>(v: Record<string, string>, ip = `198.18.0.${nextIp++}`) =>
   h.gql<T>(SIGN_UP, v, { headers: { 'x-forwarded-for': ip } });
 
 beforeAll(async () => {
-  h = await startHarness({ ALLOW_SIGNUP: 'true' });
+  h = await startHarness({ ALLOW_SIGNUP: 'true' }, { mailer: mail });
 });
 afterAll(() => h?.close());
 
 describe('self-service sign-up', () => {
-  it('creates the organisation on the basic plan with its owner and returns a session', async () => {
+  it('creates the organisation on the basic plan with its owner and returns a session, usable once the address is verified', async () => {
     const sub = uniq('su');
     const r = await signUp<{ signUp: { token: string; memberships: { subdomain: string; role: string }[] } }>({ o: 'Corner Café', s: sub, e: `${sub}@example.test`, p: PASSWORD });
     expect(codes(r)).toEqual([]);
     expect(r.body.data!.signUp.memberships).toEqual([{ subdomain: sub, role: 'owner' }]);
+    expect(codes(await h.gql('{ currentTenant { plan } }', {}, { token: r.body.data!.signUp.token, tenant: sub }))).toEqual(['EMAIL_NOT_VERIFIED']);
+    await expect.poll(() => mail.sent.some((m) => m.to === `${sub}@example.test`)).toBe(true);
+    expect(codes(await h.gql('mutation($t: String!) { verifyEmail(token: $t) }', { t: mail.tokenFor(`${sub}@example.test`) }))).toEqual([]);
     const current = await h.gql<{ currentTenant: { plan: string; name: string } }>('{ currentTenant { plan name } }', {}, { token: r.body.data!.signUp.token, tenant: sub });
     expect(current.body.data!.currentTenant).toEqual({ plan: 'basic', name: 'Corner Café' });
     const audit = await h.gql<{ auditLogs: { nodes: { action: string }[] } }>('{ auditLogs { nodes { action } } }', {}, { token: r.body.data!.signUp.token, tenant: sub });
@@ -51,6 +56,21 @@ describe('self-service sign-up', () => {
     const login = await h.gql('mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }', { e: email, p: PASSWORD });
     expect(codes(login)).toEqual(['UNAUTHENTICATED']);
   });
+
+  it('answers a signed-in member who names an organisation (the request transaction is open: nothing waits on itself)', async () => {
+    const t = await h.seedTenant();
+    const owner = await h.login(t.ownerEmail);
+    const sub = uniq('su');
+    // A fresh address and a warm one: the look-ups run in either case.
+    for (const e of [`${sub}@example.test`, t.ownerEmail]) {
+      const r = await Promise.race([
+        h.gql(SIGN_UP, { o: 'Second Org', s: uniq('su'), e, p: PASSWORD }, { token: owner, tenant: t.subdomain, headers: { 'x-forwarded-for': `198.18.1.${nextIp++}` } }),
+        new Promise<'hung'>((r) => setTimeout(() => r('hung'), 20_000)),
+      ]);
+      expect(r).not.toBe('hung');
+      if (r !== 'hung') expect(codes(r)).toEqual([]);
+    }
+  }, 60_000);
 
   it('is throttled per address', async () => {
     const results: (string | undefined)[] = [];

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codes, type Harness, startHarness, statements } from '../support/harness.js';
+
+const aliases = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join('\n')} }`;
+const FLOOD = aliases(30, 'assets(first: 100, orderBy: NAME_ASC) { totalCount nodes { createdBy { email } isActive } }');
+const SVGS = aliases(30, 'qrContents(first: 100) { nodes { svg } }');
+
+describe('the cost of a request is weighed before it runs', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h?.close());
+
+  it('refuses 3,000 QR renderings with QUERY_TOO_COMPLEX before running anything', async () => {
+    const t = await h.seedTenant({ plan: 'enterprise' });
+    const token = await h.login(t.ownerEmail);
+    await h.gql('{ currentTenant { id } }', {}, { token, tenant: t.subdomain }); // resolution and membership cached
+    const r = await h.gql(SVGS, {}, { token, tenant: t.subdomain });
+    expect(r.status).toBe(400);
+    expect(codes(r)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(r.body.errors![0]!.extensions).toMatchObject({ cost: 153_030, maxCost: 100_000 });
+    expect(statements(r)).toBe(0);
+  });
+
+  it('weighs by plan: thirty pages of a hundred assets pass on professional and not on basic', async () => {
+    const pro = await h.seedTenant({ plan: 'professional' });
+    const proToken = await h.login(pro.ownerEmail);
+    const ok = await h.gql<Record<string, { nodes: unknown[] }>>(FLOOD, {}, { token: proToken, tenant: pro.subdomain });
+    expect(codes(ok)).toEqual([]);
+    expect(Object.keys(ok.body.data!)).toHaveLength(30);
+
+    const basic = await h.seedTenant({ plan: 'basic' });
+    const basicToken = await h.login(basic.ownerEmail);
+    const refused = await h.gql(FLOOD, {}, { token: basicToken, tenant: basic.subdomain });
+    expect(codes(refused)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(refused.body.errors![0]!.extensions).toMatchObject({ cost: 15_030, maxCost: 5_000 });
+  });
+
+  it('counts page sizes given in variables, and shows each plan its bound', async () => {
+    const t = await h.seedTenant({ plan: 'basic' });
+    const token = await h.login(t.ownerEmail);
+    const q = `query($n: Int) { ${Array.from({ length: 20 }, (_, i) => `a${i}: assets(first: $n) { nodes { id name } }`).join(' ')} currentTenant { limits { maxQueryCost } } }`;
+    expect(codes(await h.gql(q, { n: 10 }, { token, tenant: t.subdomain }))).toEqual([]);
+    expect(codes(await h.gql(q, { n: 100 }, { token, tenant: t.subdomain }))).toEqual(['QUERY_TOO_COMPLEX']);
+    const limits = await h.gql<{ currentTenant: { limits: { maxQueryCost: number } } }>('{ currentTenant { limits { maxQueryCost } } }', {}, { token, tenant: t.subdomain });
+    expect(limits.body.data!.currentTenant.limits.maxQueryCost).toBe(5_000);
+  });
+});
