@@ -6,7 +6,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
+    globalSetup: ['test/support/global-setup.ts', 'test/support/compiled-cli.ts'],
     // type-graphql's decorators need it before any module that declares a GraphQL type loads.
     setupFiles: ['reflect-metadata'],
     pool: 'forks',
