@@ -95,11 +95,18 @@ export class Sessions {
   }
 
   /**
-   * Drops these accounts' sessions from this instance's cache at once, for deletions made in SQL
-   * that name no token (a password reset): the trigger's announcement reaches this instance too,
-   * but only after the commit, so the answer could otherwise beat it to the next request.
+   * `tx` ended every session of the account in SQL that names no token (a password reset, an
+   * unverified account taken over through an invitation) and changed its state. This instance
+   * drops them at once: the trigger's announcement reaches it too, but only after the commit, so
+   * the answer could otherwise beat it to the next request. Every instance reloads the account.
    */
-  forgetUsersHere(userIds: Iterable<string>): void {
+  async accountReset(tx: Database | Tx, userId: string): Promise<void> {
+    this.forgetUsersHere([userId]);
+    await this.forgetAccount(tx, userId);
+  }
+
+  /** Drops these accounts' sessions from this instance's cache (see accountReset). */
+  private forgetUsersHere(userIds: Iterable<string>): void {
     const ids = new Set(userIds);
     this.sessions.deleteWhere((s) => ids.has(s.userId));
   }

@@ -63,7 +63,6 @@ export async function resetPassword(ctx: RequestContext, token: string, password
   const tx = await ctx.db.get();
   const [used] = await rows<{ user_id: string | null }>(tx, sql`select anthias_use_account_token('reset_password', ${sha256(token)}, ${passwordHash}) as user_id`);
   if (!used?.user_id) throw badInput('token', 'is invalid, expired or already used');
-  ctx.deps.sessions.forgetUsersHere([used.user_id]);
-  await ctx.deps.sessions.forgetAccount(tx, used.user_id);
+  await ctx.deps.sessions.accountReset(tx, used.user_id);
   return true;
 }

@@ -138,7 +138,7 @@ export async function acceptInvitation(ctx: RequestContext, token: string, passw
   await forgetMembership(ctx, r.tenant_id!, r.user_id!);
   const newAccount = r.status === 'created';
   // A reclaimed account (its address was never proven) now belongs to whoever accepted: their password, no old session.
-  if (r.status === 'reclaimed') await ctx.deps.sessions.forgetAccount(tx, r.user_id!);
+  if (r.status === 'reclaimed') await ctx.deps.sessions.accountReset(tx, r.user_id!);
   const session = newAccount || r.status === 'reclaimed' ? await ctx.deps.sessions.create(tx, r.user_id!, ctx.client) : null;
   return { tenantId: r.tenant_id!, role: r.role as MemberRole, newAccount, sessionToken: session?.token ?? null };
 }
