@@ -1,4 +1,4 @@
-import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { textProblem } from '../db/text.js';
 import { badInput } from '../errors.js';
@@ -69,14 +69,11 @@ function orderBy(ordering: Ordering, id: AnyColumn): SQL[] {
     : [sql`${ordering.column} desc`, sql`${id} desc`];
 }
 
-/** Rows strictly after the cursor, in the ordering's direction. */
-function afterCursor(ordering: Ordering, id: AnyColumn, cursor: string | null | undefined): SQL | undefined {
-  if (!cursor) return undefined;
-  const c = decodeCursor(ordering, cursor);
-  const key = sql`${c.k}::${sql.raw(ordering.cast)}`;
-  return ordering.direction === 'asc'
-    ? sql`(${ordering.column}, ${id}) > (${key}, ${c.id}::uuid)`
-    : sql`(${ordering.column}, ${id}) < (${key}, ${c.id}::uuid)`;
+/** Rows strictly after the cursor (placeholders `afterKey` and `afterId`), in the ordering's direction. */
+function afterCursor(ordering: Ordering, id: AnyColumn): SQL {
+  const key = sql`${sql.placeholder('afterKey')}::${sql.raw(ordering.cast)}`;
+  const afterId = sql`${sql.placeholder('afterId')}::uuid`;
+  return ordering.direction === 'asc' ? sql`(${ordering.column}, ${id}) > (${key}, ${afterId})` : sql`(${ordering.column}, ${id}) < (${key}, ${afterId})`;
 }
 
 export type Page<T> = {
@@ -97,8 +94,12 @@ function lazyCount(count: () => Promise<number>): PromiseLike<number> {
   };
 }
 
-/** What a list's query must apply: select `sortKey`, add `where` to its filter, order, limit. */
-export type PageWindow = { sortKey: SQL<string>; where: SQL | undefined; orderBy: SQL[]; limit: number };
+/**
+ * What a list's query must apply: select `sortKey`, add `where` to its filter, order, limit. Its
+ * fragments hold placeholders (the same for every page of a shape, so a caller may build the
+ * statement once per shape: `shape` names it); `values` fills them.
+ */
+export type PageWindow = { sortKey: SQL<string>; where: SQL | undefined; orderBy: SQL[]; limit: Placeholder; shape: string; values: Record<string, unknown> };
 
 /**
  * One page of a keyset-paginated list. The caller's query applies the window; one row more than
@@ -113,11 +114,14 @@ export async function keysetPage<R extends { id: string; sortKey: string }, T>(
   toNode: (row: R) => T,
 ): Promise<Page<T>> {
   const limit = pageSize(args.first);
+  const cursor = args.after ? decodeCursor(ordering, args.after) : undefined;
   const fetched = await fetch({
     sortKey: sortKey(ordering),
-    where: afterCursor(ordering, id, args.after),
+    where: cursor && afterCursor(ordering, id),
     orderBy: orderBy(ordering, id),
-    limit: limit + 1,
+    limit: sql.placeholder('limit'),
+    shape: `${ordering.name}${cursor ? ' after' : ''}`,
+    values: cursor ? { limit: limit + 1, afterKey: cursor.k, afterId: cursor.id } : { limit: limit + 1 },
   });
   const rows = fetched.slice(0, limit);
   // A cursor is encoded only if the client asks for it (most lists read nodes alone).

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Database, Tx } from '../db/client.js';
+import { rows, statement } from '../db/rows.js';
 import { statementCounter } from '../db/statement-counter.js';
 import { type Effect, enqueueEffect, type QueuedEffect } from '../outbox/effects.js';
 import { INLINE_GRACE_SECONDS } from '../outbox/outbox.js';
@@ -21,13 +22,16 @@ export type TenantScope = {
  * on their own transaction.
  */
 export async function enterTenant(tx: Tx, scope: TenantScope): Promise<void> {
-  await tx.execute(sql`select set_config('role', 'anthias_app', true),
-    set_config('app.current_tenant_id', ${scope.tenantId ?? ''}, true),
-    set_config('app.current_user_id', ${scope.userId ?? ''}, true),
-    set_config('transaction_read_only', ${scope.readOnly ? 'on' : 'off'}, true),
-    set_config('statement_timeout', ${String(scope.timeoutMs ?? 0)}, true),
-    set_config('idle_in_transaction_session_timeout', ${String(scope.timeoutMs ?? 0)}, true)`);
+  const timeout = String(scope.timeoutMs ?? 0);
+  await rows(tx, ENTER_TENANT, { tenant: scope.tenantId ?? '', user: scope.userId ?? '', readOnly: scope.readOnly ? 'on' : 'off', timeout });
 }
+
+const ENTER_TENANT = statement(sql`select set_config('role', 'anthias_app', true),
+    set_config('app.current_tenant_id', ${sql.placeholder('tenant')}, true),
+    set_config('app.current_user_id', ${sql.placeholder('user')}, true),
+    set_config('transaction_read_only', ${sql.placeholder('readOnly')}, true),
+    set_config('statement_timeout', ${sql.placeholder('timeout')}, true),
+    set_config('idle_in_transaction_session_timeout', ${sql.placeholder('timeout')}, true)`);
 
 /**
  * The only way code opens a transaction for a request: a new transaction in the tenant's context.

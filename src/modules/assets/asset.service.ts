@@ -1,7 +1,8 @@
-import { and, count, eq, ilike, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, ilike, inArray, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import { actingUserId } from '../../auth/principal.js';
 import { containsPattern } from '../../db/like.js';
-import { rows } from '../../db/rows.js';
+import { rows, type Statement, statement } from '../../db/rows.js';
 import { assets } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
 import type { TenantContext } from '../../tenancy/context.js';
@@ -38,9 +39,10 @@ export function toAsset(row: AssetRow): Asset {
 /**
  * Active at `at` in `timeZone`: the SQL twin of schedule.ts's isActiveAt, so the filter can page
  * and count in the database (test/modules/devices/schedule.test.ts holds both to the same cases).
+ * Either may be a placeholder (`at` then takes the instant as ISO text).
  */
-export function activeAt(at: Date, timeZone: string): SQL {
-  const instant = sql`${at.toISOString()}::timestamptz`;
+export function activeAt(at: Date | Placeholder, timeZone: string | Placeholder): SQL {
+  const instant = sql`${at instanceof Date ? at.toISOString() : at}::timestamptz`;
   const local = sql`(${instant} at time zone ${timeZone})`;
   const dow = sql`extract(isodow from ${local})::smallint`;
   const time = sql`${local}::time`;
@@ -75,10 +77,30 @@ const FROM_COLUMN: Record<string, [keyof Asset, (v: unknown) => unknown]> = Obje
   }),
 );
 
+/** The filter as placeholders, the same for every request of its shape. */
+function filterCondition(filter: AssetFilter | undefined): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [
+    filter?.enabled === undefined || filter.enabled === null ? undefined : eq(assets.isEnabled, sql.placeholder('enabled')),
+    filter?.mimetype ? eq(assets.mimetype, sql.placeholder('mimetype')) : undefined,
+    filter?.search ? ilike(assets.name, sql.placeholder('search')) : undefined,
+  ];
+  if (filter?.active !== undefined && filter.active !== null) {
+    const active = activeAt(sql.placeholder('at'), sql.placeholder('timeZone'));
+    conditions.push(filter.active ? active : sql`not ${active}`);
+  }
+  return and(...conditions);
+}
+
+/**
+ * A list statement per shape (ordering, cursor or not, filters given, columns read), built once.
+ * Columns come from clients' selections, so the shapes are bounded by an LRU, not by the code.
+ */
+const PAGE_STATEMENTS = new LRUCache<string, Statement>({ max: 500 });
+
 /**
  * One page of assets, read raw: only the columns the request's fields need (`fields`, from the
- * selection; all when not given), without the ORM's per-row mapping. The Asset it returns holds
- * only those fields; GraphQL reads no others.
+ * selection; all when not given), through a statement built once per shape, without the ORM's
+ * per-row mapping. The Asset it returns holds only those fields; GraphQL reads no others.
  */
 export async function listAssets(
   ctx: TenantContext,
@@ -90,28 +112,35 @@ export async function listAssets(
 ): Promise<Page<Asset>> {
   // GraphQL applies an argument's default only when it is absent: an explicit null means the default too.
   const ordering = ORDERINGS[order ?? AssetOrder.CREATED_AT_DESC];
-  const conditions: (SQL | undefined)[] = [
-    filter?.enabled === undefined || filter.enabled === null ? undefined : eq(assets.isEnabled, filter.enabled),
-    filter?.mimetype ? eq(assets.mimetype, filter.mimetype) : undefined,
-    filter?.search ? ilike(assets.name, containsPattern(filter.search)) : undefined,
-  ];
-  if (filter?.active !== undefined && filter.active !== null) {
-    const active = activeAt(new Date(), await tenantTimeZone(ctx));
-    conditions.push(filter.active ? active : sql`not ${active}`);
-  }
-  const where = and(...conditions);
-  const columns = fields ? [...new Set([...fields].flatMap((f) => FIELD_COLUMNS[f] ?? []))] : ALL_COLUMNS;
-  const list = sql.raw(['id', ...columns].map((c) => `"${c}"`).join(', '));
+  const values: Record<string, unknown> = {
+    enabled: filter?.enabled,
+    mimetype: filter?.mimetype || undefined,
+    search: filter?.search ? containsPattern(filter.search) : undefined,
+  };
+  const active = filter?.active;
+  if (active !== undefined && active !== null) Object.assign(values, { at: new Date().toISOString(), timeZone: await tenantTimeZone(ctx) });
+  const columns = fields ? [...new Set([...fields].flatMap((f) => FIELD_COLUMNS[f] ?? []))].sort() : ALL_COLUMNS;
+  const filterShape = `${values.enabled == null ? '-' : 'e'}${values.mimetype ? 'm' : '-'}${values.search ? 's' : '-'}${active ?? '-'}`;
   const tx = await ctx.db.get();
   return keysetPage(
     ordering,
     assets.id,
     { first, after },
-    (w) => rows<Record<string, unknown> & { id: string; sortKey: string }>(
-      tx,
-      sql`select ${list}, ${w.sortKey} as "sortKey" from ${assets} where ${and(where, w.where) ?? sql`true`} order by ${sql.join(w.orderBy, sql`, `)} limit ${w.limit}`,
-    ),
-    async () => (await tx.select({ n: count() }).from(assets).where(where))[0]?.n ?? 0,
+    (w) => {
+      const key = `${w.shape}|${filterShape}|${columns.join(',')}`;
+      let page = PAGE_STATEMENTS.get(key);
+      if (!page) {
+        const list = sql.raw(['id', ...columns].map((c) => `"${c}"`).join(', '));
+        const where = and(filterCondition(filter), w.where) ?? sql`true`;
+        page = statement(sql`select ${list}, ${w.sortKey} as "sortKey" from ${assets} where ${where} order by ${sql.join(w.orderBy, sql`, `)} limit ${w.limit}`);
+        PAGE_STATEMENTS.set(key, page);
+      }
+      return rows<Record<string, unknown> & { id: string; sortKey: string }>(tx, page, { ...values, ...w.values });
+    },
+    async () => {
+      const [row] = await rows<{ n: number }>(tx, sql`select count(*)::int as n from ${assets} where ${filterCondition(filter) ?? sql`true`}`, values);
+      return row?.n ?? 0;
+    },
     (r) => {
       const asset = { id: r.id } as Asset;
       for (const column of columns) {

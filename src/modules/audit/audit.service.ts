@@ -52,7 +52,7 @@ export async function listAuditLogs(ctx: TenantContext, filter: AuditFilter, fir
     NEWEST_FIRST,
     auditLogs.id,
     { first, after },
-    (w) => tx.select({ row: auditLogs, id: auditLogs.id, sortKey: w.sortKey }).from(auditLogs).where(and(where, w.where)).orderBy(...w.orderBy).limit(w.limit),
+    (w) => tx.select({ row: auditLogs, id: auditLogs.id, sortKey: w.sortKey }).from(auditLogs).where(and(where, w.where)).orderBy(...w.orderBy).limit(w.limit).execute(w.values),
     async () => (await tx.select({ n: count() }).from(auditLogs).where(where))[0]?.n ?? 0,
     (r) => r.row,
   );

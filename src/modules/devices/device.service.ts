@@ -66,7 +66,7 @@ export async function listDevices(ctx: TenantContext, filter: DeviceFilter | und
     NEWEST_FIRST,
     devices.id,
     { first, after },
-    (w) => tx.select({ row: devices, id: devices.id, sortKey: w.sortKey }).from(devices).where(and(where, w.where)).orderBy(...w.orderBy).limit(w.limit),
+    (w) => tx.select({ row: devices, id: devices.id, sortKey: w.sortKey }).from(devices).where(and(where, w.where)).orderBy(...w.orderBy).limit(w.limit).execute(w.values),
     async () => (await tx.select({ n: count() }).from(devices).where(where))[0]?.n ?? 0,
     (r) => toDevice(r.row, offlineAfter(ctx)),
   );

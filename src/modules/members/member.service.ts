@@ -55,7 +55,8 @@ export async function listMembers(ctx: TenantContext, filter: MemberFilter | und
         .innerJoin(users, eq(users.id, tenantUsers.userId))
         .where(and(where, w.where))
         .orderBy(...w.orderBy)
-        .limit(w.limit),
+        .limit(w.limit)
+        .execute(w.values),
     async () => (await tx.select({ n: count() }).from(tenantUsers).innerJoin(users, eq(users.id, tenantUsers.userId)).where(where))[0]?.n ?? 0,
     ({ id: _id, sortKey: _k, ...m }) => m as Member,
   );

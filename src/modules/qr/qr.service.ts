@@ -74,7 +74,7 @@ export async function listQrContents(ctx: TenantContext, first?: number | null, 
     NEWEST_FIRST,
     qrContents.id,
     { first, after },
-    (w) => tx.select({ row: qrContents, id: qrContents.id, sortKey: w.sortKey }).from(qrContents).where(w.where).orderBy(...w.orderBy).limit(w.limit),
+    (w) => tx.select({ row: qrContents, id: qrContents.id, sortKey: w.sortKey }).from(qrContents).where(w.where).orderBy(...w.orderBy).limit(w.limit).execute(w.values),
     async () => (await tx.select({ n: count() }).from(qrContents))[0]?.n ?? 0,
     (r) => toQr(r.row),
   );
