@@ -2,7 +2,7 @@ import { and, count, eq, ilike, inArray, type Placeholder, type SQL, sql } from 
 import { LRUCache } from 'lru-cache';
 import { actingUserId } from '../../auth/principal.js';
 import { containsPattern } from '../../db/like.js';
-import { rows, type Statement, statement } from '../../db/rows.js';
+import { builder, rows, type Statement, statement, tableRow } from '../../db/rows.js';
 import { assets } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
 import type { TenantContext } from '../../tenancy/context.js';
@@ -178,22 +178,32 @@ export async function createAsset(ctx: TenantContext, input: CreateAssetInput): 
   });
   await assertQuota(ctx, 'assets');
   const userId = actingUserId(ctx.principal);
-  const tx = await ctx.db.get();
-  const [row] = await tx
+  const [raw] = await rows<Record<string, unknown>>(await ctx.db.get(), INSERT_ASSET, { ...fields, tenantId: ctx.tenant.id, userId });
+  const row = assetRow(raw!);
+  await dropPlaylists(ctx);
+  await recordAudit(ctx, { action: 'asset.create', targetType: 'asset', targetId: row.id, changes: diff(null, row, AUDITED) });
+  return toAsset(row);
+}
+
+/** Every field a create writes (a Record, so a field added to AssetFields cannot be missed). */
+const INSERTED: Record<keyof AssetFields, true> = {
+  name: true, uri: true, mimetype: true, duration: true, md5: true, startDate: true, endDate: true, isEnabled: true,
+  isProcessing: true, nocache: true, skipAssetCheck: true, playDays: true, playTimeFrom: true, playTimeTo: true, labels: true,
+};
+const INSERT_ASSET = statement(
+  builder
     .insert(assets)
     .values({
-      ...fields,
-      tenantId: ctx.tenant.id,
+      ...(Object.fromEntries(Object.keys(INSERTED).map((f) => [f, sql.placeholder(f)])) as Record<keyof AssetFields, Placeholder>),
+      tenantId: sql.placeholder('tenantId'),
       // Appended to the playlist; RLS limits the max to this tenant's assets.
       playOrder: sql`(select coalesce(max(${assets.playOrder}) + 1, 0) from ${assets})`,
-      createdBy: userId,
-      updatedBy: userId,
+      createdBy: sql.placeholder('userId'),
+      updatedBy: sql.placeholder('userId'),
     })
-    .returning();
-  await dropPlaylists(ctx);
-  await recordAudit(ctx, { action: 'asset.create', targetType: 'asset', targetId: row!.id, changes: diff(null, row!, AUDITED) });
-  return toAsset(row!);
-}
+    .returning(),
+);
+const assetRow = tableRow(assets);
 
 /** Omitted (undefined) keeps the current value; null clears a nullable field. */
 const pick = <T>(given: T | null | undefined, current: T, nullable: boolean): T => {

@@ -1,5 +1,6 @@
-import { and, count, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
+import { rows, statement } from '../../db/rows.js';
 import { assets, devices, invitations, tenants, tenantUsers } from '../../db/schema/index.js';
 import { AppError } from '../../errors.js';
 import type { TenantContext } from '../../tenancy/context.js';
@@ -10,17 +11,25 @@ type Resource = 'assets' | 'devices' | 'users';
 
 const LIMIT_OF: Record<Resource, keyof Limits> = { assets: 'maxAssets', devices: 'maxDevices', users: 'maxUsers' };
 
+const countOf = (from: SQL) => statement(sql`select count(*)::int as n from ${from}`);
+const COUNTS = {
+  assets: countOf(sql`${assets}`),
+  devices: countOf(sql`${devices}`),
+  members: countOf(sql`${tenantUsers} where ${eq(tenantUsers.isActive, true)}`),
+  pending: countOf(
+    sql`${invitations} where ${and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, sql.placeholder('now')))}`,
+  ),
+};
+
 /** What the tenant uses; seats count active members and pending invitations alike. */
 export async function usage(tx: Tx, resource?: Resource): Promise<Usage> {
-  const n = async (q: Promise<{ n: number }[]>) => (await q)[0]?.n ?? 0;
+  const n = async (counted: keyof typeof COUNTS) => (await rows<{ n: number }>(tx, COUNTS[counted], { now: new Date().toISOString() }))[0]?.n ?? 0;
   const need = (r: Resource) => !resource || resource === r;
   const [assetCount, deviceCount, members, pending] = await Promise.all([
-    need('assets') ? n(tx.select({ n: count() }).from(assets)) : 0,
-    need('devices') ? n(tx.select({ n: count() }).from(devices)) : 0,
-    need('users') ? n(tx.select({ n: count() }).from(tenantUsers).where(eq(tenantUsers.isActive, true))) : 0,
-    need('users')
-      ? n(tx.select({ n: count() }).from(invitations).where(and(isNull(invitations.acceptedAt), isNull(invitations.revokedAt), gt(invitations.expiresAt, new Date()))))
-      : 0,
+    need('assets') ? n('assets') : 0,
+    need('devices') ? n('devices') : 0,
+    need('users') ? n('members') : 0,
+    need('users') ? n('pending') : 0,
   ]);
   return { assets: assetCount, devices: deviceCount, users: members + pending, pendingInvitations: pending };
 }
@@ -37,13 +46,15 @@ export async function assertQuota(ctx: TenantContext, resource: Resource, adding
 
 /** The tenant's effective limits, its row locked until the transaction ends (creations queue behind it). */
 export async function lockTenantLimits(tx: Tx, tenantId: string): Promise<Limits> {
-  const [tenant] = await tx
-    .select({ plan: tenants.plan, maxAssets: tenants.maxAssets, maxUsers: tenants.maxUsers, maxDevices: tenants.maxDevices, requestsPerMinute: tenants.requestsPerMinute })
-    .from(tenants)
-    .where(eq(tenants.id, tenantId))
-    .for('update');
+  const [tenant] = await rows<Parameters<typeof effectiveLimits>[0]>(tx, LOCK_TENANT, { tenantId });
   return effectiveLimits(tenant!);
 }
+
+const LOCK_TENANT = statement(
+  sql`select ${tenants.plan} as "plan", ${tenants.maxAssets} as "maxAssets", ${tenants.maxUsers} as "maxUsers",
+    ${tenants.maxDevices} as "maxDevices", ${tenants.requestsPerMinute} as "requestsPerMinute"
+    from ${tenants} where ${tenants.id} = ${sql.placeholder('tenantId')} for update`,
+);
 
 /** QUOTA_EXCEEDED when `adding` more would pass the limit; `used` is counted after the lock. */
 export function assertRoom(used: Usage, limits: Limits, resource: Resource, adding: number): void {
