@@ -180,8 +180,11 @@ export async function createAsset(ctx: TenantContext, input: CreateAssetInput): 
   const userId = actingUserId(ctx.principal);
   const [raw] = await rows<Record<string, unknown>>(await ctx.db.get(), INSERT_ASSET, { ...fields, tenantId: ctx.tenant.id, userId });
   const row = assetRow(raw!);
-  await dropPlaylists(ctx);
-  await recordAudit(ctx, { action: 'asset.create', targetType: 'asset', targetId: row.id, changes: diff(null, row, AUDITED) });
+  // Independent rows of one transaction: sent together, one write and one round trip.
+  await Promise.all([
+    dropPlaylists(ctx),
+    recordAudit(ctx, { action: 'asset.create', targetType: 'asset', targetId: row.id, changes: diff(null, row, AUDITED) }),
+  ]);
   return toAsset(row);
 }
 
