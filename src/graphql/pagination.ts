@@ -124,17 +124,19 @@ export async function keysetPage<R extends { id: string; sortKey: string }, T>(
     values: cursor ? { limit: limit + 1, afterKey: cursor.k, afterId: cursor.id } : { limit: limit + 1 },
   });
   const rows = fetched.slice(0, limit);
-  // A cursor is encoded only if the client asks for it (most lists read nodes alone).
-  const edges = rows.map((r) => ({
-    node: toNode(r),
-    get cursor() {
-      return encodeCursor(ordering, r.sortKey, r.id);
-    },
-  }));
+  const nodes = rows.map(toNode);
   const last = rows.at(-1);
   return {
-    edges,
-    nodes: edges.map((e) => e.node),
+    // Edges and their cursors are built only if the client asks for them (most lists read nodes alone).
+    get edges() {
+      return rows.map((r, i) => ({
+        node: nodes[i]!,
+        get cursor() {
+          return encodeCursor(ordering, r.sortKey, r.id);
+        },
+      }));
+    },
+    nodes,
     pageInfo: { hasNextPage: fetched.length > limit, endCursor: last ? encodeCursor(ordering, last.sortKey, last.id) : null },
     totalCount: lazyCount(count),
   };

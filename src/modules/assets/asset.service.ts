@@ -120,6 +120,7 @@ export async function listAssets(
   const active = filter?.active;
   if (active !== undefined && active !== null) Object.assign(values, { at: new Date().toISOString(), timeZone: await tenantTimeZone(ctx) });
   const columns = fields ? [...new Set([...fields].flatMap((f) => FIELD_COLUMNS[f] ?? []))].sort() : ALL_COLUMNS;
+  const readers = columns.map((c) => [c, ...FROM_COLUMN[c]!] as const);
   const filterShape = `${values.enabled == null ? '-' : 'e'}${values.mimetype ? 'm' : '-'}${values.search ? 's' : '-'}${active ?? '-'}`;
   const tx = await ctx.db.get();
   return keysetPage(
@@ -142,12 +143,9 @@ export async function listAssets(
       return row?.n ?? 0;
     },
     (r) => {
-      const asset = { id: r.id } as Asset;
-      for (const column of columns) {
-        const [property, read] = FROM_COLUMN[column]!;
-        (asset as unknown as Record<string, unknown>)[property] = read(r[column]);
-      }
-      return asset;
+      const asset = { id: r.id } as unknown as Record<string, unknown>;
+      for (const [column, property, read] of readers) asset[property] = read(r[column]);
+      return asset as unknown as Asset;
     },
   );
 }
