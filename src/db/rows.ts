@@ -1,8 +1,7 @@
-import { getTableColumns, type InferSelectModel, Param, Placeholder, type Query, SQL, type SQLWrapper, type Table } from 'drizzle-orm';
+import { getTableColumns, type InferSelectModel, Param, Placeholder, type Query, SQL, type SQLWrapper, sql, type Table } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Database, Tx } from './client.js';
-import * as schema from './schema/index.js';
 
 const dialect = new PgDialect();
 
@@ -10,7 +9,11 @@ const dialect = new PgDialect();
  * Drizzle's builders without a connection, for statements built once (`statement(builder…)`):
  * nothing ever runs through it. A placeholder in `values` keeps its column's encoder.
  */
-export const builder = drizzle.mock({ schema });
+export const builder = drizzle.mock();
+
+/** A placeholder per name, each named after its value (a statement's `values` then fill them). */
+export const placeholders = <K extends string>(names: readonly K[]): Record<K, Placeholder<K>> =>
+  Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as Record<K, Placeholder<K>>;
 
 /**
  * A statement's text and parameters, built once. Drizzle walks an SQL tree into text on every
@@ -48,7 +51,8 @@ function fill(param: unknown, values: Record<string, unknown>): unknown {
   if (!placeholder) return param;
   if (!(placeholder.name in values)) throw new Error(`No value for placeholder "${placeholder.name}"`);
   const value = values[placeholder.name];
-  return value === null || value === undefined || !(param instanceof Param) ? (value ?? null) : param.encoder.mapToDriverValue(value);
+  if (value === null || value === undefined) return null;
+  return param instanceof Param ? param.encoder.mapToDriverValue(value) : value;
 }
 
 /**

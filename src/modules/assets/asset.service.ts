@@ -2,7 +2,7 @@ import { and, count, eq, ilike, inArray, type Placeholder, type SQL, sql } from 
 import { LRUCache } from 'lru-cache';
 import { actingUserId } from '../../auth/principal.js';
 import { containsPattern } from '../../db/like.js';
-import { builder, rows, type Statement, statement, tableRow } from '../../db/rows.js';
+import { builder, placeholders, rows, type Statement, statement, tableRow } from '../../db/rows.js';
 import { assets } from '../../db/schema/index.js';
 import { badInput, notFound } from '../../errors.js';
 import type { TenantContext } from '../../tenancy/context.js';
@@ -195,7 +195,7 @@ const INSERT_ASSET = statement(
   builder
     .insert(assets)
     .values({
-      ...(Object.fromEntries(Object.keys(INSERTED).map((f) => [f, sql.placeholder(f)])) as Record<keyof AssetFields, Placeholder>),
+      ...placeholders(Object.keys(INSERTED) as (keyof AssetFields)[]),
       tenantId: sql.placeholder('tenantId'),
       // Appended to the playlist; RLS limits the max to this tenant's assets.
       playOrder: sql`(select coalesce(max(${assets.playOrder}) + 1, 0) from ${assets})`,

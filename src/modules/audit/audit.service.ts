@@ -1,6 +1,6 @@
-import { and, count, eq, gte, lt, type Placeholder, type SQL, sql } from 'drizzle-orm';
+import { and, count, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Principal } from '../../auth/principal.js';
-import { builder, rows, statement } from '../../db/rows.js';
+import { builder, placeholders, rows, statement } from '../../db/rows.js';
 import { type ActorType, auditLogs } from '../../db/schema/index.js';
 import type { TenantContext } from '../../tenancy/context.js';
 import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.js';
@@ -20,7 +20,7 @@ function actor(p: Principal | null): { actorType: ActorType; actorId: string | n
  * and a failed mutation rolls both back.
  */
 export async function recordAudit(ctx: TenantContext, entry: AuditEntry): Promise<void> {
-  await rows(await ctx.db.get(), INSERT_AUDIT, {
+  const values: Record<AuditColumn, unknown> = {
     tenantId: ctx.tenant.id,
     ...actor(ctx.principal),
     action: entry.action,
@@ -30,13 +30,13 @@ export async function recordAudit(ctx: TenantContext, entry: AuditEntry): Promis
     requestId: ctx.requestId,
     ipAddress: ctx.client.ip,
     userAgent: ctx.client.userAgent,
-  });
+  };
+  await rows(await ctx.db.get(), INSERT_AUDIT, values);
 }
 
 const AUDIT_COLUMNS = ['tenantId', 'actorType', 'actorId', 'action', 'targetType', 'targetId', 'changes', 'requestId', 'ipAddress', 'userAgent'] as const;
-const INSERT_AUDIT = statement(
-  builder.insert(auditLogs).values(Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, sql.placeholder(c)])) as Record<(typeof AUDIT_COLUMNS)[number], Placeholder>),
-);
+type AuditColumn = (typeof AUDIT_COLUMNS)[number];
+const INSERT_AUDIT = statement(builder.insert(auditLogs).values(placeholders(AUDIT_COLUMNS)));
 
 export type AuditFilter = { action?: string | null; actorId?: string | null; targetId?: string | null; since?: Date | null; until?: Date | null };
 export type AuditRow = typeof auditLogs.$inferSelect;
