@@ -1,7 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DrizzleQueryError } from 'drizzle-orm';
-import { currentRequestId } from './db/statement-counter.js';
 
 /** The closed set of codes clients may see (DESIGN.md, "Contract"). */
 export const ERROR_CODES = [
@@ -122,13 +121,12 @@ export function clientCode(error: unknown, fallback: ErrorCode = 'INTERNAL_SERVE
   return APOLLO_CODES[code] ?? fallback;
 }
 
-/** Every error carries the request's id, so a user can quote it (the log line and Sentry have it too). */
+/** Codes every error, and hides what an internal one says in production (the request scope adds the request's id). */
 export function createFormatError(isProduction: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = clientCode(formatted);
-    const requestId = currentRequestId();
     const { stacktrace: _stack, complexity: _complexity, ...rest } = formatted.extensions ?? {};
-    const ext = { ...rest, code, ...(requestId ? { requestId } : {}) };
+    const ext = { ...rest, code };
     if (code !== 'INTERNAL_SERVER_ERROR') return { ...formatted, extensions: ext };
     const original = unwrapResolverError(error);
     if (!isProduction) {
@@ -136,6 +134,6 @@ export function createFormatError(isProduction: boolean) {
       const shown = original instanceof DrizzleQueryError ? (original.cause ?? new Error('a database statement failed')) : original;
       return { ...formatted, extensions: ext, message: shown instanceof Error ? shown.message : formatted.message };
     }
-    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code, ...(requestId ? { requestId } : {}) } };
+    return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code } };
   };
 }

@@ -46,15 +46,18 @@ export class Sessions {
     return { token, expiresAt: new Date(row!.expires_at), sessionId: row!.id };
   }
 
-  /** The session's user, id and account state; null when unknown, expired or revoked. */
-  async resolve(token: string): Promise<ResolvedSession | null> {
+  /**
+   * The session's user, id and account state; null when unknown, expired or revoked. `db`: the
+   * request's view of the pool (DatabaseHandle.metered), so a look-up counts toward the request.
+   */
+  async resolve(token: string, db: Database = this.db): Promise<ResolvedSession | null> {
     const hash = sha256(token);
     let loaded: AccountState | undefined;
     // A remembered session past its expiry is asked for again (its use elsewhere may have renewed it).
     const unexpired = (s: CachedSession) => s.expiresAt > Date.now();
     const session = await this.sessions.getOrLoad(hash, async () => {
       const [row] = await rows<{ id: string; user_id: string; expires_at: string | Date; email_verified: boolean; second_factor: boolean }>(
-        this.db,
+        db,
         sql`select * from anthias_session_resolve(${hash}, ${this.ttlSeconds})`,
       );
       if (!row) return null;
@@ -62,13 +65,13 @@ export class Sessions {
       return { sessionId: row.id, userId: row.user_id, expiresAt: new Date(row.expires_at).getTime() };
     }, unexpired);
     if (!session) return null;
-    const account = await this.accounts.getOrLoad(session.userId, async () => loaded ?? (await this.accountState(session.userId)));
+    const account = await this.accounts.getOrLoad(session.userId, async () => loaded ?? (await this.accountState(session.userId, db)));
     if (!account) return null;
     return { userId: session.userId, sessionId: session.sessionId, ...account };
   }
 
-  private async accountState(userId: string): Promise<AccountState | null> {
-    const [row] = await rows<{ email_verified: boolean; second_factor: boolean }>(this.db, sql`select * from anthias_account_state(${userId}::uuid)`);
+  private async accountState(userId: string, db: Database): Promise<AccountState | null> {
+    const [row] = await rows<{ email_verified: boolean; second_factor: boolean }>(db, sql`select * from anthias_account_state(${userId}::uuid)`);
     return row ? { emailVerified: row.email_verified, secondFactor: row.second_factor } : null;
   }
 

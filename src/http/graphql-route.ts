@@ -58,10 +58,7 @@ export function registerGraphqlRoute(app: FastifyInstance, deps: AppDeps, apollo
       if (deps.config.http.serverTiming) void reply.header('server-timing', `sql;desc="statements";dur=${scope.trace.statements}`);
       const status = response.status ?? 200;
       void reply.code(status);
-      if (response.body.kind === 'complete') {
-        scope.noteRefusal(status, response.body.string);
-        return response.body.string;
-      }
+      if (response.body.kind === 'complete') return scope.responseBody(status, response.body.string);
       return reply.send(Readable.from(response.body.asyncIterator));
     },
   });

@@ -1,6 +1,7 @@
 import type { AppDeps } from '../app-deps.js';
 import type { Permission } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
+import type { Database } from '../db/client.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Loaders } from './loaders.js';
@@ -16,7 +17,13 @@ export type RequestContext = {
   readonly tenant: ResolvedTenant | null;
   readonly principal: Principal | null;
   permissions: ReadonlySet<Permission>;
+  /** The request's transaction (opened on first use). */
   readonly db: RequestTransaction;
+  /**
+   * The pool as this request sees it, for what must run outside its transaction (a sign-in's own
+   * transactions, credential checks): its statements count toward the request.
+   */
+  readonly pool: Database;
   readonly loaders: Loaders;
   readonly log: Logger;
   readonly client: { readonly ip: string; readonly userAgent: string | null };

@@ -4,7 +4,7 @@ import { authenticate } from '../auth/authenticate.js';
 import { loadPermissions } from '../auth/load-permissions.js';
 import { NO_PERMISSIONS } from '../auth/permissions.js';
 import { actingUserId, credentialTenant } from '../auth/principal.js';
-import { statementCounter } from '../db/statement-counter.js';
+import type { Database, StatementMeter } from '../db/client.js';
 import { AppError, asUnavailable, clientCode, unavailableDependency } from '../errors.js';
 import { traceRequest } from '../observe/tracing.js';
 import { type DocumentResolution, registerDocument, requireTrusted } from '../persisted/documents.js';
@@ -65,12 +65,16 @@ export class RequestScope {
   private ctx?: RequestContext;
   private executed = false;
   private readonly releases: (() => void)[] = [];
+  private readonly meter: StatementMeter = { statements: 0 };
+  /** The pool as this request sees it: everything the request runs goes through it, and is counted. */
+  private readonly pool: Database;
 
   constructor(
     private readonly deps: AppDeps,
     private readonly input: RequestInput,
   ) {
     this.trace = { operationName: null, tenantId: null, principal: null, statements: 0, errorCodes: [], document: input.document.origin };
+    this.pool = deps.database.metered(this.meter);
   }
 
   /** The scope a context belongs to (the executor gets only the context from Apollo). */
@@ -80,18 +84,18 @@ export class RequestScope {
     return scope;
   }
 
-  /** Runs the protocol layer's whole handling of the request, counting its SQL statements. */
+  /** Runs the protocol layer's whole handling of the request. */
   run<T>(handle: () => Promise<T>): Promise<T> {
-    return traceRequest(this.trace, () => statementCounter.run(async () => {
+    return traceRequest(this.trace, async () => {
       try {
         return await handle();
       } finally {
         // Settled already unless the request failed before or during execution.
         await this.ctx?.db.finish(false);
         for (const release of this.releases.splice(0)) release();
-        this.trace.statements = statementCounter.current();
+        this.trace.statements = this.meter.statements;
       }
-    }, this.input.requestId));
+    });
   }
 
   /** Credential, then tenant, then limits; request-level refusals are thrown, coded. */
@@ -99,14 +103,14 @@ export class RequestScope {
     const { deps, input } = this;
     try {
       if (input.document.refusal) throw input.document.refusal;
-      const principal = await authenticate(deps, input.authorization);
+      const principal = await authenticate(deps, input.authorization, this.pool);
       if (principal?.kind === 'device' || deps.config.persistedQueriesOnly) requireTrusted(input.document.origin);
       const boundTo = credentialTenant(principal);
       const tenant = await resolveTenant(deps.directory, deps.config.baseDomain, {
         host: input.host,
         tenantHeader: input.tenantHeader,
         credentialTenantId: boundTo,
-      });
+      }, this.pool);
       if (boundTo && tenant && boundTo !== tenant.id) {
         throw AppError.request('FORBIDDEN', 'This credential belongs to another organisation');
       }
@@ -117,7 +121,7 @@ export class RequestScope {
       // Fair share: a tenant holds only so many requests and connections at once.
       if (tenant) this.releases.push(await deps.gates.acquire('requests.tenant', tenant.id));
       const db: RequestTransaction = new RequestTransaction(
-        deps.database.db,
+        this.pool,
         () => ({ tenantId: tenant?.id ?? null, userId: actingUserId(principal), readOnly: db.readOnly, timeoutMs: deps.config.db.statementTimeoutMs }),
         async () => {
           const own = tenant ? await deps.gates.acquire('connections.tenant', tenant.id) : () => {};
@@ -143,6 +147,7 @@ export class RequestScope {
         principal,
         permissions: NO_PERMISSIONS,
         db,
+        pool: this.pool,
         loaders: createLoaders(db),
         log: deps.log.child({ request_id: input.requestId, tenant_id: tenant?.id, principal: principal?.kind }),
         client: { ip: input.clientIp, userAgent: input.userAgent },
@@ -222,17 +227,26 @@ export class RequestScope {
   }
 
   /**
-   * Codes of a response the scope did not produce itself (Apollo refused the request before
-   * execution: parse, validation, persisted-query errors).
+   * The response body as sent. Every error in it carries the request's id, so a user can quote it
+   * (the log line and Sentry have it too), whoever produced the error: a resolver, the scope, or
+   * Apollo before execution. The codes of a refusal the scope did not produce itself (parse,
+   * validation, persisted-query errors) go into the trace.
    */
-  noteRefusal(status: number, body: string): void {
-    if (this.executed || this.trace.errorCodes.length || status < 400) return;
+  responseBody(status: number, body: string): string {
+    const refusal = status >= 400 && !this.executed && !this.trace.errorCodes.length;
+    // Apollo writes `errors` first (orderExecutionResultFields): a body without it is sent as it is.
+    if (!refusal && !body.startsWith('{"errors":')) return body;
+    let parsed: { errors?: { extensions?: Record<string, unknown> }[] };
     try {
-      const parsed = JSON.parse(body) as { errors?: { extensions?: { code?: string } }[] };
-      this.trace.errorCodes = (parsed.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+      parsed = JSON.parse(body) as typeof parsed;
     } catch {
-      this.trace.errorCodes = ['INTERNAL_SERVER_ERROR'];
+      if (refusal) this.trace.errorCodes = ['INTERNAL_SERVER_ERROR'];
+      return body;
     }
+    const errors = parsed.errors ?? [];
+    if (refusal) this.trace.errorCodes = errors.map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
+    for (const error of errors) error.extensions = { ...error.extensions, requestId: this.input.requestId };
+    return `${JSON.stringify(parsed)}\n`;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import type { Database } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { RESERVED_SUBDOMAINS } from './subdomain.js';
 import type { ResolvedTenant, TenantDirectory } from './tenant-directory.js';
@@ -27,30 +28,31 @@ export async function resolveTenant(
   directory: TenantDirectory,
   baseDomain: string,
   hints: TenantHints,
+  db?: Database,
 ): Promise<ResolvedTenant | null> {
-  const tenant = await findTenant(directory, baseDomain, hints);
+  const tenant = await findTenant(directory, baseDomain, hints, db);
   if (tenant?.status === 'suspended') throw AppError.request('TENANT_SUSPENDED', 'This organisation is suspended');
   return tenant;
 }
 
-async function findTenant(directory: TenantDirectory, baseDomain: string, hints: TenantHints): Promise<ResolvedTenant | null> {
+async function findTenant(directory: TenantDirectory, baseDomain: string, hints: TenantHints, db: Database | undefined): Promise<ResolvedTenant | null> {
   const host = hostName(hints.host);
   const suffix = `.${baseDomain}`;
   if (host && host !== baseDomain && !host.endsWith(suffix)) {
-    const byDomain = await directory.find('domain', host);
+    const byDomain = await directory.find('domain', host, db);
     if (byDomain) return byDomain;
   }
   if (host?.endsWith(suffix)) {
     const label = host.slice(0, -suffix.length);
     if (!label.includes('.') && !RESERVED_SUBDOMAINS.has(label)) {
-      return (await directory.find('subdomain', label)) ?? notFound();
+      return (await directory.find('subdomain', label, db)) ?? notFound();
     }
   }
   const header = hints.tenantHeader?.trim();
   if (header) {
-    return (await directory.find(UUID.test(header) ? 'id' : 'subdomain', header)) ?? notFound();
+    return (await directory.find(UUID.test(header) ? 'id' : 'subdomain', header, db)) ?? notFound();
   }
-  if (hints.credentialTenantId) return directory.find('id', hints.credentialTenantId);
+  if (hints.credentialTenantId) return directory.find('id', hints.credentialTenantId, db);
   return null;
 }
 

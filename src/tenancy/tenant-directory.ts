@@ -40,9 +40,10 @@ export class TenantDirectory {
     this.local = bus.cache<ResolvedTenant>(CACHE, ttlSeconds * 1000);
   }
 
-  find(kind: TenantLookup, value: string): Promise<ResolvedTenant | null> {
+  /** `db`: a request's view of the pool (DatabaseHandle.metered), so a look-up counts toward the request that made it. */
+  find(kind: TenantLookup, value: string, db: Database = this.db): Promise<ResolvedTenant | null> {
     return this.local.getOrLoad(cacheKey(kind, value), async () => {
-      const [row] = await rows<ResolutionRow>(this.db, sql`select * from anthias_resolve_tenant(${kind}, ${value})`);
+      const [row] = await rows<ResolutionRow>(db, sql`select * from anthias_resolve_tenant(${kind}, ${value})`);
       return row
         ? {
             id: row.id,

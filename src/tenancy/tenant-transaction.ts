@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { Database, Tx } from '../db/client.js';
+import { type Database, meterOf, type Tx } from '../db/client.js';
 import { rows, statement } from '../db/rows.js';
-import { statementCounter } from '../db/statement-counter.js';
 import { type Effect, enqueueEffect, type QueuedEffect } from '../outbox/effects.js';
 import { INLINE_GRACE_SECONDS } from '../outbox/outbox.js';
 import { inSpan } from '../observe/tracing.js';
@@ -41,7 +40,8 @@ const ENTER_TENANT = statement(sql`select set_config('role', 'anthias_app', true
  * rejects with their error.
  */
 export async function withTenantTransaction<T>(db: Database, scope: TenantScope, fn: (tx: Tx) => Promise<T>, pipelined = false): Promise<T> {
-  statementCounter.add(2); // BEGIN and COMMIT/ROLLBACK, which the driver issues unlogged
+  const meter = meterOf(db);
+  if (meter) meter.statements += 2; // BEGIN and COMMIT/ROLLBACK, which the driver issues unlogged
   return inSpan('tenant transaction', { 'anthias.tenant_id': scope.tenantId ?? '', 'anthias.read_only': Boolean(scope.readOnly) }, () =>
     db.transaction(async (tx) => {
       if (!pipelined) {

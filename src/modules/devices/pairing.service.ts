@@ -58,7 +58,7 @@ export async function claimDevice(ctx: TenantContext, pairingCode: string, name:
 /** The claim's transaction committed exactly when its device key works. */
 async function deviceCommitted(ctx: RequestContext, deviceKey: string): Promise<boolean> {
   const key = parseCredential(deviceKey);
-  return key?.kind === 'dk' && (await authenticateDeviceKey(ctx.deps.database.db, ctx.deps.bus, key.prefix!, key.secret)) !== null;
+  return key?.kind === 'dk' && (await authenticateDeviceKey(ctx.pool, ctx.deps.bus, key.prefix!, key.secret)) !== null;
 }
 
 /** The player polls with its secret; the key is handed over once, then the ticket is gone. */

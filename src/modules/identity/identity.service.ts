@@ -47,10 +47,10 @@ const invalid = () => new AppError('UNAUTHENTICATED', 'Invalid email or password
  * verified when no user matches); failures are counted per email and per address.
  */
 export async function login(ctx: RequestContext, email: string, password: string, secondFactor?: string | null): Promise<Session> {
-  const { loginThrottle, sessions, database } = ctx.deps;
+  const { loginThrottle, sessions } = ctx.deps;
   const delay = await loginThrottle.attempt(email, ctx.client.ip);
   const [account] = await rows<{ user_id: string; password_hash: string }>(
-    database.db,
+    ctx.pool,
     sql`select * from anthias_login_lookup(${email})`,
   );
   const ok = await verifyPassword(account?.password_hash ?? (await decoyHash()), password);
@@ -59,13 +59,13 @@ export async function login(ctx: RequestContext, email: string, password: string
     throw invalid();
   }
   // A wrong or missing code leaves the attempt counted as a failure, like a wrong password.
-  const factor = await checkSecondFactor(database.db, account.user_id, secondFactor);
+  const factor = await checkSecondFactor(ctx.pool, account.user_id, secondFactor);
   if (factor === 'wrong' && delay) await sleep(delay);
   if (factor === 'wrong') throw new AppError('UNAUTHENTICATED', 'Invalid second-factor code');
   if (factor === 'missing') throw new AppError('SECOND_FACTOR_REQUIRED', 'This account has a second factor: send its current code (or a recovery code) as secondFactor');
   await loginThrottle.succeeded(email, ctx.client.ip);
   // The caller had no identity when this request's transaction was scoped: read as the new user.
-  const found = await withTenantTransaction(database.db, { tenantId: null, userId: account.user_id, readOnly: true }, (tx) =>
+  const found = await withTenantTransaction(ctx.pool, { tenantId: null, userId: account.user_id, readOnly: true }, (tx) =>
     profile(tx, account.user_id),
   );
   const { token, expiresAt } = await sessions.create(await ctx.db.get(), account.user_id, ctx.client);
