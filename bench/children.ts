@@ -21,11 +21,13 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * A Node child running `script` through tsx, without a shell so the pid is the server's own
+ * A Node child running `script`: TypeScript through tsx, compiled JavaScript (`.js`) with source
+ * maps as the image runs it. Without a shell so the pid is the server's own
  * (its CPU and RSS are read from /proc). Output is kept in a short tail for error messages.
  */
 export function startNode(name: string, script: string, cwd: string, env: NodeJS.ProcessEnv, args: string[] = [], nodeArgs: string[] = []): Child {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const runner = script.endsWith('.js') ? ['--enable-source-maps'] : ['--import', 'tsx'];
+  const proc = spawn(process.execPath, [...nodeArgs, ...runner, script, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (proc.pid === undefined) throw new Error(`could not start ${name}`);
   const child: Child = { name, pid: proc.pid, process: proc, tail: [], exited: false };
   const keep = (chunk: Buffer) => {

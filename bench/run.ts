@@ -132,6 +132,9 @@ async function main(): Promise<void> {
   const budget = flags.soak === null ? 10 * 60_000 : (flags.soak + 4 * 60) * 1000;
   setTimeout(() => void abort(`over the time budget (${budget / 60_000} min)`, 1), budget).unref();
 
+  // The gateway runs as the image runs it: compiled, not through tsx (whose loader hooks cost it CPU on every request).
+  say('building the gateway (npm run build)');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'pipe', timeout: 180_000 });
   say(`database ${DATABASE}: recreating and migrating`);
   const bounded = { onnotice: () => {}, connection: { statement_timeout: 120_000 } };
   const admin = (state.admin = postgres(ADMIN_URL, { max: 2, ...bounded }));
@@ -161,10 +164,12 @@ async function main(): Promise<void> {
     target: 'gateway',
     url: `http://127.0.0.1:${gatewayPort}`,
     app: GATEWAY_APP,
-    child: startNode('gateway', 'src/main.ts', ROOT, {
+    child: startNode('gateway', 'dist/main.js', ROOT, {
       ...common,
       HOST: '127.0.0.1',
       PORT: String(gatewayPort),
+      // Its metrics port too: the default (4001) may be a running gateway's.
+      INTERNAL_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
       SERVER_TIMING: 'true',
       DATABASE_URL: runtimeUrl,
@@ -383,7 +388,7 @@ async function resultsDocument(ctx: ComparisonContext, results: string, targets:
 - Machine: ${await machine(ctx.admin)}; the load generator, both servers, PostgreSQL and Redis share it
 - Settings: pool ${flags.pool} per server, ${flags.connections} connections; per operation a first pass, a ${warmUp(flags)} s warm-up, then ${ROUNDS} rounds × ${flags.duration} s per target, run gateway, baseline, gateway, baseline
 - Data: ${SHAPE.tenants} tenants × (${SHAPE.members} members, ${SHAPE.assets} assets of which 60% enabled and about ${Math.round(ctx.activeShare * 100)}% of those playing now, ${SHAPE.devices} devices); ${creds.sessions.length} editor sessions through \`login\` and ${creds.screens.length} device keys, rotated on every request
-- Gateway: \`NODE_ENV=production LOG_LEVEL=warn SERVER_TIMING=true\`, Redis, logged in as a member of \`anthias_app\`
+- Gateway: compiled (\`npm run build\`, then \`node --enable-source-maps dist/main.js\` as in the image), \`NODE_ENV=production LOG_LEVEL=warn SERVER_TIMING=true\`, Redis, logged in as a member of \`anthias_app\`
 - Baseline: \`bench/baseline-server.ts\` (\`node:http\` + \`postgres\`), the same login role, tenant transaction and JSON
 - Redis-GET baseline (cached playlist): \`bench/redis-baseline-server.ts\` (\`node:http\` + \`ioredis\`), one GET of the gateway's per-device cache entry, the same JSON
 - Time to this point: ${clock()} (mm:ss, seeding included)
