@@ -94,4 +94,17 @@ describe('an error masked as INTERNAL_SERVER_ERROR', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.received.length).toBe(before);
   });
+
+  it('every error quotes the id, whoever raised it: the parser, validation, a resolver beside data', async () => {
+    const opts = { token, tenant: tenant.subdomain };
+    const parse = await h.gql('{ currentTenant { id }', {}, opts);
+    const validation = await h.gql('{ currentTenant { noSuchField } }', {}, opts);
+    const partial = await h.gql('query { currentTenant { id } asset(id: "not-a-uuid") { id } }', {}, opts);
+    expect([parse.status, validation.status, partial.status]).toEqual([400, 400, 200]);
+    expect(partial.body.data).toMatchObject({ currentTenant: { id: tenant.id } });
+    for (const r of [parse, validation, partial]) {
+      expect(r.body.errors?.length).toBeGreaterThan(0);
+      for (const e of r.body.errors!) expect(e.extensions?.requestId).toBe(r.headers.get('x-request-id'));
+    }
+  });
 });
