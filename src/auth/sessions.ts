@@ -50,7 +50,7 @@ export class Sessions {
    * The session's user, id and account state; null when unknown, expired or revoked. `db`: the
    * request's view of the pool (DatabaseHandle.metered), so a look-up counts toward the request.
    */
-  async resolve(token: string, db: Database = this.db): Promise<ResolvedSession | null> {
+  async resolve(token: string, db: Database): Promise<ResolvedSession | null> {
     const hash = sha256(token);
     let loaded: AccountState | undefined;
     // A remembered session past its expiry is asked for again (its use elsewhere may have renewed it).

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import { PgDatabase, PgDialect, type PgQueryResultHKT, type PgSession, type PgTransaction } from 'drizzle-orm/pg-core';
+import { PgDatabase, type PgQueryResultHKT, type PgSession, type PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite, PgliteSession } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres, PostgresJsSession } from 'drizzle-orm/postgres-js';
@@ -12,6 +12,7 @@ import postgres from 'postgres';
 import type { Logger } from '../logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { listenForever } from './listener.js';
+import { dialect } from './rows.js';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
@@ -51,8 +52,6 @@ export const MIGRATION_LOCK_KEY = 4_127_310_511;
 const meters = new WeakMap<Database, StatementMeter>();
 /** The meter of a request's view of the pool, if `db` is one (BEGIN and COMMIT, which the driver issues unlogged, are added by whoever opens the transaction). */
 export const meterOf = (db: Database): StatementMeter | undefined => meters.get(db);
-
-const dialect = new PgDialect();
 
 /** A view of the pool through a session of its own whose logger counts into `meter`. */
 function meteredView(meter: StatementMeter, session: (logger: { logQuery(): void }) => PgSession): Database {

@@ -3,7 +3,8 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import type { Database, Tx } from './client.js';
 
-const dialect = new PgDialect();
+/** The one dialect that turns drizzle's SQL into text, for built statements and the requests' sessions alike. */
+export const dialect = new PgDialect();
 
 /**
  * Drizzle's builders without a connection, for statements built once (`statement(builder…)`):
