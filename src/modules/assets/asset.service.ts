@@ -10,7 +10,7 @@ import { keysetPage, type Ordering, type Page } from '../../graphql/pagination.j
 import { recordAudit } from '../audit/audit.service.js';
 import { diff } from '../audit/diff.js';
 import { dropPlaylists } from '../devices/playlist-cache.js';
-import { assertQuota } from '../tenants/quota.js';
+import { checkQuota } from '../tenants/quota.js';
 import { tenantTimeZone } from '../tenants/tenant.service.js';
 import { asAudited, AUDITED } from './asset.audit.js';
 import type { AssetFilter, CreateAssetInput, UpdateAssetInput } from './asset.input.js';
@@ -174,9 +174,13 @@ export async function createAsset(ctx: TenantContext, input: CreateAssetInput): 
     playTimeTo: input.playTimeTo ?? null,
     labels: input.labels ?? [],
   });
-  await assertQuota(ctx, 'assets');
+  const tx = await ctx.db.get();
   const userId = actingUserId(ctx.principal);
-  const [raw] = await rows<Record<string, unknown>>(await ctx.db.get(), INSERT_ASSET, { ...fields, tenantId: ctx.tenant.id, userId });
+  // The quota's lock and count, then the insert: one write, run in that order (a refusal rolls the insert back).
+  const [, [raw]] = await Promise.all([
+    checkQuota(tx, ctx.tenant.id, 'assets'),
+    rows<Record<string, unknown>>(tx, INSERT_ASSET, { ...fields, tenantId: ctx.tenant.id, userId }),
+  ]);
   const row = assetRow(raw!);
   // Independent rows of one transaction: sent together, one write and one round trip.
   await Promise.all([

@@ -39,9 +39,18 @@ export async function usage(tx: Tx, resource?: Resource): Promise<Usage> {
  * creations of one tenant queue here and each counts what the previous ones committed.
  */
 export async function assertQuota(ctx: TenantContext, resource: Resource, adding = 1): Promise<void> {
-  const tx = await ctx.db.get();
-  const limits = await lockTenantLimits(tx, ctx.tenant.id);
-  assertRoom(await usage(tx, resource), limits, resource, adding);
+  await checkQuota(await ctx.db.get(), ctx.tenant.id, resource, adding);
+}
+
+/**
+ * assertQuota on a transaction in hand, its statements sent before this returns. The lock and
+ * the count leave in one write: the connection runs them in order, and the count, a statement
+ * of its own, takes its snapshot once the lock is held. A caller may send its insert right
+ * behind them, since a refusal rolls the request's transaction back with it.
+ */
+export async function checkQuota(tx: Tx, tenantId: string, resource: Resource, adding = 1): Promise<void> {
+  const [limits, used] = await Promise.all([lockTenantLimits(tx, tenantId), usage(tx, resource)]);
+  assertRoom(used, limits, resource, adding);
 }
 
 /** The tenant's effective limits, its row locked until the transaction ends (creations queue behind it). */

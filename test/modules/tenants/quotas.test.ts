@@ -1,6 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assets, devices } from '../../../src/db/schema/index.js';
+import { assets, auditLogs, devices } from '../../../src/db/schema/index.js';
 import { setPlan } from '../../../src/modules/tenants/tenant-admin.service.js';
 import { codes, type Harness, type SeededTenant, startHarness, uniq } from '../../support/harness.js';
 import { outbox } from '../../support/outbox.js';
@@ -37,6 +37,9 @@ describe('quotas hold under concurrency', () => {
     const usage = await h.gql<{ currentTenant: { usage: { assets: number }; limits: { maxAssets: number } } }>(USAGE, {}, { token: t.token, tenant: t.subdomain });
     expect(usage.body.data!.currentTenant.usage.assets).toBe(10);
     expect(usage.body.data!.currentTenant.limits.maxAssets).toBe(10);
+    // A refused create's insert (sent with the quota check) rolls back with its audit row.
+    const audited = await h.admin.select().from(auditLogs).where(and(eq(auditLogs.tenantId, t.id), eq(auditLogs.action, 'asset.create')));
+    expect(audited).toHaveLength(1);
   });
 
   it('devices: 20 parallel creates at limit − 1 leave exactly the limit', async () => {
