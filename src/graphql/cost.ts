@@ -1,4 +1,4 @@
-import { getNamedType, getNullableType, type DocumentNode, type GraphQLSchema, isListType } from 'graphql';
+import { getNamedType, getNullableType, type DocumentNode, type GraphQLSchema, isListType, Kind, visit } from 'graphql';
 import { type ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
 
 // What one item of a plain list (no `first`) is assumed to number.
@@ -28,4 +28,20 @@ const estimator: ComplexityEstimator = ({ type, field, args, childComplexity }) 
 /** The cost of the operation to run, before it runs (variables and fragments included). */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, operationName: string | null): number {
   return getComplexity({ schema, query: document, variables, operationName: operationName ?? undefined, estimators: [estimator] });
+}
+
+/**
+ * The variables a document's cost can depend on: those given to a `first` argument (the only
+ * argument the estimator reads) or to a directive's `if` (@skip, @include). Any other variable,
+ * a create's input for one, leaves the cost as it is, so costs are remembered per document and
+ * these variables alone.
+ */
+export function costVariables(document: DocumentNode): readonly string[] {
+  const names = new Set<string>();
+  visit(document, {
+    Argument(node) {
+      if ((node.name.value === 'first' || node.name.value === 'if') && node.value.kind === Kind.VARIABLE) names.add(node.value.name.value);
+    },
+  });
+  return [...names].sort();
 }

@@ -46,4 +46,28 @@ describe('the cost of a request is weighed before it runs', () => {
     const limits = await h.gql<{ currentTenant: { limits: { maxQueryCost: number } } }>('{ currentTenant { limits { maxQueryCost } } }', {}, { token, tenant: t.subdomain });
     expect(limits.body.data!.currentTenant.limits.maxQueryCost).toBe(5_000);
   });
+
+  it('weighs what a variable includes or skips, for each value of it', async () => {
+    const t = await h.seedTenant({ plan: 'basic' });
+    const token = await h.login(t.ownerEmail);
+    // 14 pages of 100 × 4 fields: 5,614, past basic's 5,000 (and within the 30 aliases a document may have).
+    const pages = (directive: string) => Array.from({ length: 14 }, (_, i) => `a${i}: assets(first: 100) ${directive} { nodes { id name uri mimetype } }`).join(' ');
+    const q = `query($all: Boolean!, $none: Boolean!) { currentTenant { id } ${pages('@include(if: $all)')} ${pages('@skip(if: $none)').replace(/\ba(\d+):/g, 'b$1:')} }`;
+    const run = (all: boolean, none: boolean) => h.gql(q, { all, none }, { token, tenant: t.subdomain }).then(codes);
+    expect(await run(false, true)).toEqual([]);
+    expect(await run(true, true)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(await run(false, false)).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(await run(false, true)).toEqual([]);
+  });
+
+  it('weighs a document again after a request refused for its variables (no cost is kept for it)', async () => {
+    const t = await h.seedTenant({ plan: 'basic' });
+    const token = await h.login(t.ownerEmail);
+    const q = `query($n: Int, $s: String!) { ${Array.from({ length: 20 }, (_, i) => `a${i}: assets(first: $n, filter: { search: $s }) { nodes { id name } }`).join(' ')} }`;
+    const refused = await h.gql(q, { n: 100 }, { token, tenant: t.subdomain });
+    expect(codes(refused)).not.toContain('QUERY_TOO_COMPLEX');
+    expect(codes(refused).length).toBeGreaterThan(0);
+    expect(codes(await h.gql(q, { n: 100, s: 'x' }, { token, tenant: t.subdomain }))).toEqual(['QUERY_TOO_COMPLEX']);
+    expect(codes(await h.gql(q, { n: 10, s: 'x' }, { token, tenant: t.subdomain }))).toEqual([]);
+  });
 });
