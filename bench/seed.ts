@@ -10,6 +10,11 @@ export const PASSWORD = 'Bench-password-1';
 const SESSION_MEMBERS = [5, 6];
 /** Device 0 has no time zone (the tenant's applies: one more statement), device 1 has its own. */
 const KEYED_DEVICES = [0, 1];
+/**
+ * Each tenant's asset quota, past the professional plan's 1,000: the longest run (--duration 60)
+ * creates some 2,500 assets a tenant on top of the seeded 500. The quota is still checked on every create.
+ */
+const MAX_ASSETS = 10_000;
 
 export type Editor = { tenantId: string; subdomain: string; userId: string; email: string };
 export type DeviceCredential = { tenantId: string; deviceId: string; key: string };
@@ -26,9 +31,9 @@ export async function seed(sql: Sql): Promise<Seeded> {
   const hash = await hashPassword(PASSWORD);
 
   await sql`
-    insert into tenants (id, name, subdomain, plan, settings, contact_email)
+    insert into tenants (id, name, subdomain, plan, max_assets, settings, contact_email)
     select md5('bench-tenant:' || t)::uuid, 'Bench ' || lpad(t::text, 3, '0'), 'bench' || lpad(t::text, 3, '0'),
-      'professional',
+      'professional', ${MAX_ASSETS}::int,
       jsonb_build_object('timezone', (array['UTC', 'Europe/London', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney'])[1 + t % 5]),
       'ops@bench' || lpad(t::text, 3, '0') || '.example'
     from generate_series(1, ${tenants}::int) t`;
