@@ -26,12 +26,14 @@ const REMEMBERED = 1_000;
 /** Cost variables longer than this as JSON are weighed every time rather than kept as a key. */
 const MAX_VARIABLES_KEY = 1_024;
 
-/** The variables among `names`, as a key (absent ones left out, as their defaults apply). */
+/**
+ * The given variables among `names`, as a key (absent ones left out, as their defaults apply).
+ * Name and value pairs, not an object: a variable may be named `__proto__`, which an object's
+ * assignment would swallow, making every value of it one key.
+ */
 function variablesKey(variables: Record<string, unknown> | undefined, names: readonly string[]): string {
-  if (!variables || !names.length) return '{}';
-  const picked: Record<string, unknown> = {};
-  for (const name of names) if (name in variables) picked[name] = variables[name];
-  return JSON.stringify(picked);
+  if (!variables || !names.length) return '[]';
+  return JSON.stringify(names.filter((name) => Object.hasOwn(variables, name)).map((name) => [name, variables[name]]));
 }
 
 /**

@@ -70,4 +70,20 @@ describe('the cost of a request is weighed before it runs', () => {
     expect(codes(await h.gql(q, { n: 100, s: 'x' }, { token, tenant: t.subdomain }))).toEqual(['QUERY_TOO_COMPLEX']);
     expect(codes(await h.gql(q, { n: 10, s: 'x' }, { token, tenant: t.subdomain }))).toEqual([]);
   });
+
+  it('tells the values of a page size apart whatever its variable is called, __proto__ included', async () => {
+    const t = await h.seedTenant({ plan: 'basic' });
+    const token = await h.login(t.ownerEmail);
+    const q = `query($__proto__: Int) { ${Array.from({ length: 20 }, (_, i) => `a${i}: assets(first: $__proto__) { nodes { id name } }`).join(' ')} }`;
+    // A GET's variables are parsed with JSON.parse, which keeps `__proto__` as a variable.
+    const get = async (n: number) => {
+      const url = new URL(h.url);
+      url.searchParams.set('query', q);
+      url.searchParams.set('variables', `{"__proto__": ${n}}`);
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'x-tenant-id': t.subdomain, 'apollo-require-preflight': 'true' } });
+      return codes({ body: (await res.json()) as { errors?: { extensions?: { code?: string } }[] } } as never);
+    };
+    expect(await get(1)).toEqual([]);
+    expect(await get(100)).toEqual(['QUERY_TOO_COMPLEX']);
+  });
 });

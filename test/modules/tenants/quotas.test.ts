@@ -37,7 +37,7 @@ describe('quotas hold under concurrency', () => {
     const usage = await h.gql<{ currentTenant: { usage: { assets: number }; limits: { maxAssets: number } } }>(USAGE, {}, { token: t.token, tenant: t.subdomain });
     expect(usage.body.data!.currentTenant.usage.assets).toBe(10);
     expect(usage.body.data!.currentTenant.limits.maxAssets).toBe(10);
-    // A refused create's insert (sent with the quota check) rolls back with its audit row.
+    // Only the create that fitted left an audit row (the refused ones' inserts, sent with the quota check, rolled back).
     const audited = await h.admin.select().from(auditLogs).where(and(eq(auditLogs.tenantId, t.id), eq(auditLogs.action, 'asset.create')));
     expect(audited).toHaveLength(1);
   });
